@@ -1,0 +1,53 @@
+/**
+ * The typed, frozen configuration handed down to each capability as a slice (STYLE §8).
+ * Parsed once at boot from Q2_* variables by `loadConfig`; nothing reads process.env afterwards.
+ */
+export interface ServerConfig {
+  host: string;
+  port: number;
+  tls: { certFile?: string; keyFile?: string; minVersion: 'TLSv1.2' | 'TLSv1.3' };
+  /** CIDRs whose X-Forwarded-For is believed. */
+  trustProxy: readonly string[];
+  /** CIDRs that may read /metrics without an admin token. */
+  metricsAllow: readonly string[];
+  bodyLimitBytes: number;
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderSizeBytes: number;
+  maxConnections: number;
+}
+
+export interface StorageConfig {
+  /** `sqlite:<path>` or `postgres://…` */
+  databaseUrl: string;
+  /** Shared ephemeral state; undefined means in-process. */
+  redisUrl?: string;
+}
+
+export interface KeysConfig {
+  provider: 'local' | 'pkcs11';
+  dataDir: string;
+  masterKeyFile?: string;
+  masterPassphrase?: string;
+  pkcs11?: { lib: string; tokenLabel: string; pin: string };
+}
+
+export interface NotifyConfig {
+  smtpUrl?: string;
+  smsWebhookUrl?: string;
+  smsWebhookSecret?: string;
+  syslogUrl?: string;
+  alertWebhookUrl?: string;
+}
+
+export interface Config {
+  /** True when no master key material and no TLS files were given: dev secrets are generated. */
+  developmentMode: boolean;
+  dataDir: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  server: ServerConfig;
+  storage: StorageConfig;
+  keys: KeysConfig;
+  notify: NotifyConfig;
+}

@@ -1,0 +1,68 @@
+/**
+ * The one registry of error codes and the only place that maps a code to an HTTP status.
+ * SPEC §2: codes are stable upper-snake strings; extend, never rename. Every code here must be
+ * documented in docs/errors.md (a test enforces it).
+ */
+export const ERROR_CODES = {
+  // Core (SPEC §2)
+  VALIDATION_FAILED: { status: 400, title: 'Request validation failed' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication required' },
+  FORBIDDEN: { status: 403, title: 'Forbidden' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  IP_BLOCKED: { status: 403, title: 'Client address blocked' },
+  CSRF_FAILED: { status: 403, title: 'CSRF token missing or invalid' },
+  AUTH_INVALID_CREDENTIALS: { status: 401, title: 'Invalid credentials' },
+  AUTH_ACCOUNT_LOCKED: { status: 423, title: 'Account temporarily locked' },
+  AUTH_MFA_REQUIRED: { status: 401, title: 'Multi-factor authentication required' },
+  AUTH_MFA_INVALID: { status: 401, title: 'Invalid multi-factor code' },
+  AUTH_STEP_UP_REQUIRED: { status: 403, title: 'Recent multi-factor authentication required' },
+  AUTH_TOKEN_EXPIRED: { status: 401, title: 'Token expired' },
+  AUTH_TOKEN_INVALID: { status: 401, title: 'Token invalid' },
+  AUTH_TOKEN_REVOKED: { status: 401, title: 'Token revoked' },
+  AUTH_REFRESH_REUSED: { status: 401, title: 'Refresh token reused' },
+  AUTH_SESSION_LIMIT: { status: 409, title: 'Too many concurrent sessions' },
+  PASSWORD_POLICY: { status: 400, title: 'Password does not meet policy' },
+  SIGNATURE_MISSING: { status: 401, title: 'Request signature missing' },
+  SIGNATURE_INVALID: { status: 401, title: 'Request signature invalid' },
+  SIGNATURE_EXPIRED: { status: 401, title: 'Request signature outside the allowed window' },
+  REPLAY_DETECTED: { status: 401, title: 'Replayed request' },
+  APIKEY_SCOPE_FORBIDDEN: { status: 403, title: 'API key lacks the required scope' },
+  APIKEY_IP_FORBIDDEN: { status: 403, title: 'API key not allowed from this address' },
+  APIKEY_EXPIRED: { status: 403, title: 'API key expired' },
+  ORDER_INVALID: { status: 400, title: 'Order invalid' },
+  ORDER_DUPLICATE: { status: 409, title: 'Duplicate client order id' },
+  RISK_MAX_QTY: { status: 422, title: 'Order quantity above limit' },
+  RISK_MAX_NOTIONAL: { status: 422, title: 'Order notional above limit' },
+  RISK_PRICE_BAND: { status: 422, title: 'Order price outside the price band' },
+  RISK_INSUFFICIENT_BALANCE: { status: 422, title: 'Insufficient available balance' },
+  RISK_POSITION_LIMIT: { status: 422, title: 'Position limit exceeded' },
+  RISK_ORDER_RATE: { status: 429, title: 'Order rate limit exceeded' },
+  RISK_SELF_TRADE: { status: 422, title: 'Order would trade against own order' },
+  RISK_KILL_SWITCH: { status: 403, title: 'Kill switch engaged' },
+  MARKET_HALTED: { status: 503, title: 'Market halted' },
+  PRICE_STALE: { status: 503, title: 'Reference price stale' },
+  SANCTIONS_HIT: { status: 403, title: 'Sanctions screening match' },
+  KYC_REQUIRED: { status: 403, title: 'KYC level insufficient' },
+  SERVICE_OVERLOADED: { status: 503, title: 'Service overloaded' },
+
+  // Platform extensions (HTTP edge)
+  MALFORMED_BODY: { status: 400, title: 'Request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported content type' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'Request body too large' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request timed out' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
+  INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, value);
+}
+
+export function statusOf(code: ErrorCode): number {
+  return ERROR_CODES[code].status;
+}
