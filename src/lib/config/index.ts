@@ -1,0 +1,3 @@
+export { loadConfig } from './load.js';
+export { ConfigError } from './parse.js';
+export type { Config, KeysConfig, NotifyConfig, ServerConfig, StorageConfig } from './types.js';

@@ -1,0 +1,15 @@
+/**
+ * Ordered migration registry for the Kysely `Migrator` (static provider).
+ *
+ * Rules (see docs/storage.md): append only, never edit or reorder an applied
+ * migration; names are `NNNN_snake_case`; use only the portable schema builder
+ * so every migration runs on SQLite and PostgreSQL; integer columns are `bigint`.
+ */
+import type { Migration } from 'kysely';
+
+import { foundation } from './0001_foundation.js';
+
+/** Migrations in apply order. Keys sort lexicographically in the same order. */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': foundation,
+};

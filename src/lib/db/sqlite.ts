@@ -1,0 +1,44 @@
+/**
+ * SQLite adapter: better-sqlite3 behind Kysely's SqliteDialect.
+ *
+ * Settings: WAL (readers do not block the writer), synchronous=NORMAL (durable at checkpoints,
+ * safe against corruption in WAL mode), foreign keys enforced, 5 s busy timeout, and
+ * `defaultSafeIntegers` so every INTEGER comes back as `bigint` (the integer convention).
+ * The file is created with mode 0600 (SQLite gives its -wal/-shm files the same mode).
+ */
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+
+import BetterSqlite3 from 'better-sqlite3';
+import { SqliteDialect } from 'kysely';
+
+const MEMORY = ':memory:';
+
+export function openSqlite(path: string): SqliteDialect {
+  return new SqliteDialect({ database: () => Promise.resolve(openConnection(path)) });
+}
+
+function openConnection(path: string): BetterSqlite3.Database {
+  if (path !== MEMORY) prepareFile(resolve(path));
+  const db = new BetterSqlite3(path === MEMORY ? MEMORY : resolve(path));
+  try {
+    db.defaultSafeIntegers(true);
+    // Literal PRAGMA strings: fixed settings, no interpolation.
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Creates the parent directory (0700) and the file (0600) before SQLite opens it. */
+function prepareFile(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, 'a', 0o600));
+  // An existing file keeps its mode on open; tighten it as well.
+  chmodSync(file, 0o600);
+}

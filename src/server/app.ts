@@ -1,0 +1,90 @@
+/**
+ * Builds the Fastify application: hardened parser and limits, security headers, request ids,
+ * problem+json errors, metrics, health, OpenAPI, then the capability routes given by the caller.
+ * The TLS listener itself is created here too (Fastify owns the server object) but `listen` is
+ * the caller's decision.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ServerConfig } from '../lib/config/index.js';
+import { clientErrorHandler, registerErrorHandling } from './plugins/errors.js';
+import { registerHttpMetrics } from './plugins/metrics.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes/health.js';
+import { registerOpenApiRoute } from './routes/openapi.js';
+import { validatorCompiler } from './validation.js';
+import { createCidrSet } from './cidr.js';
+
+export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
+
+export interface BuildAppOptions {
+  server: ServerConfig;
+  logger: Logger;
+  registry: Registry;
+  probes: readonly Probe[];
+  /** PEM material; omitted only by in-process tests and benchmarks that use plain HTTP. */
+  tls?: { cert: string; key: string };
+  routes?: readonly RouteModule[];
+}
+
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { server } = options;
+  const https = options.tls
+    ? {
+        cert: options.tls.cert,
+        key: options.tls.key,
+        minVersion: server.tls.minVersion,
+        // Only AEAD suites if TLS 1.2 is explicitly allowed; TLS 1.3 suites are all AEAD.
+        ciphers: 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
+        honorCipherOrder: true,
+        maxHeaderSize: server.maxHeaderSizeBytes,
+      }
+    : null;
+
+  const app = Fastify({
+    ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes } }),
+    loggerInstance: options.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    genReqId: () => randomUUID(),
+    requestIdLogLabel: 'requestId',
+    trustProxy: server.trustProxy.length > 0 ? [...server.trustProxy] : false,
+    bodyLimit: server.bodyLimitBytes,
+    connectionTimeout: server.requestTimeoutMs + 5_000,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    requestTimeout: server.requestTimeoutMs,
+    maxParamLength: 200,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    clientErrorHandler,
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    // The HTTPS and HTTP server generics differ only in the raw server type, which no route uses.
+  }) as unknown as FastifyInstance;
+  app.server.headersTimeout = server.headersTimeoutMs;
+  app.server.maxConnections = server.maxConnections;
+  app.setValidatorCompiler(validatorCompiler);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Q2 Token Platform API', version: '1' },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+
+  registerSecurityHeaders(app);
+  registerErrorHandling(app);
+  registerHttpMetrics(app, options.registry);
+  registerHealthRoutes(app, options.probes);
+  registerMetricsRoute(app, options.registry, createCidrSet(server.metricsAllow));
+  registerOpenApiRoute(app);
+  for (const routes of options.routes ?? []) await routes(app);
+  await app.ready();
+  return app;
+}

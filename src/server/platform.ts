@@ -1,0 +1,109 @@
+/**
+ * The composition root: the one place where configuration becomes running parts. It opens
+ * storage, shared state and the event bus, prepares TLS, builds the app and hands back a
+ * `close()` that shuts everything down in reverse order (graceful: stop accepting, drain
+ * in-flight requests and event queues, then close stores).
+ */
+import { mkdir } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import { Counter } from 'prom-client';
+import type { Config } from '../lib/config/index.js';
+import { systemClock, type Clock } from '../lib/clock/index.js';
+import { createDatabase, type Database } from '../lib/db/index.js';
+import { createStateStore, type StateStore } from '../lib/state/index.js';
+import { createSecurityEventBus, type SecurityEventBus } from '../lib/events/index.js';
+import type { Logger } from '../lib/log/index.js';
+import { buildApp } from './app.js';
+import { createMetricsRegistry } from './plugins/metrics.js';
+import { ensureDevelopmentCertificate, loadTlsFiles, type TlsMaterial } from './tls.js';
+
+export interface Platform {
+  app: FastifyInstance;
+  db: Database;
+  state: StateStore;
+  events: SecurityEventBus;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  logger: Logger;
+  clock?: Clock;
+  /** Plain HTTP, for in-process tests and benchmarks only; `q2 serve` always uses TLS. */
+  insecureHttp?: boolean;
+  collectProcessMetrics?: boolean;
+}
+
+async function prepareTls(config: Config, logger: Logger): Promise<TlsMaterial> {
+  const { certFile, keyFile } = config.server.tls;
+  if (certFile && keyFile) return loadTlsFiles(certFile, keyFile);
+  const tls = await ensureDevelopmentCertificate(config.dataDir);
+  if (tls.generated) logger.warn({ dir: `${config.dataDir}/tls` }, 'generated a self-signed development TLS certificate');
+  return tls;
+}
+
+export async function createPlatform(config: Config, options: PlatformOptions): Promise<Platform> {
+  const { logger } = options;
+  const clock = options.clock ?? systemClock;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  if (config.developmentMode) {
+    logger.warn('DEVELOPMENT MODE: no Q2_MASTER_* and no TLS files were given; generated secrets live in %s. Do not use this for real funds.', config.dataDir);
+  }
+
+  const registry = createMetricsRegistry(options.collectProcessMetrics ?? true);
+  const eventProblems = new Counter({
+    name: 'q2_event_subscriber_problems_total',
+    help: 'Security-event subscribers that failed or fell behind',
+    labelNames: ['subscriber', 'kind'] as const,
+    registers: [registry],
+  });
+
+  const db = await createDatabase(config.storage.databaseUrl, { logger });
+  const closers: (() => Promise<void>)[] = [() => db.close()];
+  try {
+    const { applied } = await db.migrate();
+    if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    const state = await createStateStore({ redisUrl: config.storage.redisUrl, keyPrefix: 'q2:', clock });
+    closers.unshift(() => state.close());
+    const events = createSecurityEventBus({
+      clock,
+      onProblem: (problem) => {
+        eventProblems.inc({ subscriber: problem.subscriber, kind: problem.kind });
+        logger.error({ subscriber: problem.subscriber, kind: problem.kind, backlog: problem.backlog, err: problem.error, eventType: problem.event?.type },
+          'security event subscriber problem');
+      },
+    });
+    closers.unshift(() => events.drain());
+
+    const tls = options.insecureHttp ? undefined : await prepareTls(config, logger);
+    const app = await buildApp({
+      server: config.server,
+      logger,
+      registry,
+      ...(tls ? { tls } : {}),
+      probes: [
+        { name: 'database', check: () => db.ping() },
+        { name: 'state', check: () => state.ping() },
+      ],
+    });
+    closers.unshift(() => app.close());
+
+    let closed = false;
+    return {
+      app, db, state, events,
+      async close() {
+        if (closed) return;
+        closed = true;
+        for (const close of closers) {
+          try {
+            await close();
+          } catch (error) {
+            logger.error({ err: error }, 'error during shutdown');
+          }
+        }
+      },
+    };
+  } catch (error) {
+    for (const close of closers) await close().catch(() => undefined);
+    throw error;
+  }
+}
