@@ -47,7 +47,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes } }),
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
+    disableRequestLogging: true, // replaced by one access line per request (plugins/metrics.ts)
     genReqId: () => randomUUID(),
     requestIdLogLabel: 'requestId',
     trustProxy: server.trustProxy.length > 0 ? [...server.trustProxy] : false,

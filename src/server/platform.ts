@@ -13,7 +13,7 @@ import { createDatabase, type Database } from '../lib/db/index.js';
 import { createStateStore, type StateStore } from '../lib/state/index.js';
 import { createSecurityEventBus, type SecurityEventBus } from '../lib/events/index.js';
 import type { Logger } from '../lib/log/index.js';
-import { buildApp } from './app.js';
+import { buildApp, type RouteModule } from './app.js';
 import { createMetricsRegistry } from './plugins/metrics.js';
 import { ensureDevelopmentCertificate, loadTlsFiles, type TlsMaterial } from './tls.js';
 
@@ -31,6 +31,8 @@ export interface PlatformOptions {
   /** Plain HTTP, for in-process tests and benchmarks only; `q2 serve` always uses TLS. */
   insecureHttp?: boolean;
   collectProcessMetrics?: boolean;
+  /** Capability routes, registered after the platform's own. */
+  routes?: readonly RouteModule[];
 }
 
 async function prepareTls(config: Config, logger: Logger): Promise<TlsMaterial> {
@@ -80,6 +82,7 @@ export async function createPlatform(config: Config, options: PlatformOptions): 
       logger,
       registry,
       ...(tls ? { tls } : {}),
+      routes: options.routes ?? [],
       probes: [
         { name: 'database', check: () => db.ping() },
         { name: 'state', check: () => state.ping() },

@@ -30,14 +30,16 @@ export function registerHttpMetrics(app: FastifyInstance, registry: Registry): v
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
+  // One hook does both the access log line and the metrics: a single pass per request, and one
+  // log line instead of Fastify's two ("incoming request" + "request completed").
   app.addHook('onResponse', (request, reply, done) => {
-    const labels = {
-      route: request.routeOptions.url ?? 'unmatched',
-      method: request.method,
-      status: String(reply.statusCode),
-    };
+    const route = request.routeOptions.url ?? 'unmatched';
+    const status = reply.statusCode;
+    const labels = { route, method: request.method, status: String(status) };
+    const ms = reply.elapsedTime;
     requests.inc(labels);
-    latency.observe(labels, reply.elapsedTime / 1000);
+    latency.observe(labels, ms / 1000);
+    request.log.info({ method: request.method, route, status, ms: Math.round(ms * 100) / 100, ip: request.ip }, 'request');
     done();
   });
 }

@@ -1,0 +1,42 @@
+/**
+ * A benchmark target process: `node dist/bench/http-target.js bare|stack` serves GET /v1/bench/ping
+ * on a free port and prints `ready <port>`. `bare` is a plain Fastify route; `stack` is the full
+ * Q2 platform (security headers, request ids, problem errors, access log, metrics, strict
+ * validation) with the same route. Both over plain HTTP so only the stack's cost differs; the TLS
+ * cost is measured separately by `stack-tls`.
+ */
+import Fastify from 'fastify';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { loadConfig } from '../src/lib/config/index.js';
+import { createPlatform } from '../src/server/platform.js';
+
+const pingSchema = {
+  response: { 200: { type: 'object', additionalProperties: false, required: ['ok'], properties: { ok: { type: 'boolean' } } } },
+} as const;
+
+async function main(mode: string): Promise<void> {
+  if (mode === 'bare') {
+    const app = Fastify({ logger: false });
+    app.get('/v1/bench/ping', { schema: pingSchema }, async () => ({ ok: true }));
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    process.stdout.write(`ready ${(app.server.address() as AddressInfo).port}\n`);
+    return;
+  }
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'q2-bench-'));
+  const config = loadConfig({ Q2_DATA_DIR: dataDir }, dataDir);
+  // Real logging at info level into a real file descriptor, as in production (async pino).
+  const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false }));
+  const platform = await createPlatform(config, {
+    logger,
+    insecureHttp: mode === 'stack',
+    routes: [(app) => { app.get('/v1/bench/ping', { schema: pingSchema }, async () => ({ ok: true })); }],
+  });
+  await platform.app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`ready ${(platform.app.server.address() as AddressInfo).port}\n`);
+}
+
+void main(process.argv[2] ?? 'bare');
