@@ -13,12 +13,6 @@ async function main(): Promise<void> {
   process.stdout.write(`${header}\n`);
   const only = process.argv[2];
   const sections: [string, () => Promise<string>][] = [['http', benchHttp]];
-  try {
-    const { benchCrypto } = await import('./crypto.js');
-    sections.push(['crypto', benchCrypto]);
-  } catch {
-    // The crypto benchmark arrives with the crypto module.
-  }
   for (const [name, run] of sections) {
     if (only && only !== name) continue;
     process.stdout.write(`${await run()}\n`);

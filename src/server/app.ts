@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ServerConfig } from '../lib/config/index.js';
-import { clientErrorHandler, registerErrorHandling } from './plugins/errors.js';
+import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes/health.js';
@@ -61,12 +61,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
     // The HTTPS and HTTP server generics differ only in the raw server type, which no route uses.
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = server.headersTimeoutMs;
   app.server.maxConnections = server.maxConnections;
   app.setValidatorCompiler(validatorCompiler);
+  // JSON is the only body format of the API (SPEC §2); anything else is 415, not a string body.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {

@@ -45,7 +45,7 @@ afterAll(async () => {
 const methods = fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD');
 const paths = fc.oneof(
   fc.constantFrom('/v1/test/orders', '/v1/test/items/abc', '/healthz', '/readyz', '/v1/openapi.json', '/metrics'),
-  fc.webPath(),
+  fc.webPath().map((p) => (p.startsWith('/') ? p : `/${p}`)),
   fc.string({ maxLength: 200 }).map((s) => `/v1/${encodeURIComponent(s)}`),
   fc.array(fc.constantFrom('..', '%2e%2e', '%00', '/', 'v1', '%ff', '?', '#', '//', ';'), { maxLength: 12 }).map((p) => `/${p.join('')}`),
 );

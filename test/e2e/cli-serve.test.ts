@@ -2,13 +2,15 @@
  * `q2 serve` as an operator runs it: the built binary, development mode on an empty data dir,
  * HTTPS on the configured port, graceful shutdown on SIGTERM; config errors stop the start.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { request } from '../support/https.js';
-import { runCli, spawnCli, waitForOutput } from '../support/cli.js';
+import { buildCli, runCli, spawnCli, waitForOutput } from '../support/cli.js';
+
+beforeAll(() => buildCli(), 120_000);
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,9 +1,17 @@
 /** Spawns the built `q2` CLI (dist/) as a child process, the way an operator runs it. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
+
+/**
+ * Builds dist/ so the test spawns the real `q2` binary as a user would, never a stale build.
+ * Called from beforeAll of the CLI test files only (a build takes seconds).
+ */
+export function buildCli(): void {
+  execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+}
 
 export interface CliRun {
   code: number | null;

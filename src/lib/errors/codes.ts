@@ -55,6 +55,17 @@ export const ERROR_CODES = {
   HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   INTERNAL_ERROR: { status: 500, title: 'Internal error' },
   DEPENDENCY_UNAVAILABLE: { status: 503, title: 'A backing service is unavailable' },
+
+  // Crypto (src/modules/crypto): stored-data failures are 5xx, caller-supplied key material 4xx.
+  CRYPTO_DECRYPT_FAILED: { status: 500, title: 'Decryption failed' },
+  CRYPTO_FORMAT_INVALID: { status: 500, title: 'Ciphertext format invalid' },
+  CRYPTO_KEY_UNKNOWN: { status: 500, title: 'Encryption key or version unknown' },
+  CRYPTO_KEY_RETIRED: { status: 500, title: 'Encryption key version retired' },
+  CRYPTO_KEY_DESTROYED: { status: 410, title: 'Encryption key destroyed' },
+  CRYPTO_ROTATION_REQUIRED: { status: 503, title: 'Key usage limit reached; rotation required' },
+  CRYPTO_RETIRE_UNSAFE: { status: 409, title: 'Key version cannot be retired yet' },
+  CRYPTO_KEK_UNAVAILABLE: { status: 503, title: 'Key-encryption key unavailable' },
+  CRYPTO_KEY_INVALID: { status: 400, title: 'Key material invalid' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,7 +2,7 @@
  * Error, not-found and raw client-error handling. Nothing internal leaves the process: unexpected
  * errors are logged with the request id and answered with a bare INTERNAL_ERROR problem.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { classifyError, problemFor } from '../problem.js';
@@ -24,6 +24,17 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).type(PROBLEM_JSON).send(problemFor('NOT_FOUND', 'No such resource.', request.id));
   });
+}
+
+/**
+ * Errors Fastify raises before any hook runs (undecodable URL, router constraint failures): the
+ * onRequest hook never ran, so the security headers are set here.
+ */
+export function frameworkErrorHandler(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+  const { problem } = classifyError(error, request.id);
+  request.log.info({ code: problem.code }, 'request rejected before routing');
+  void reply.headers(SECURITY_HEADERS).header('x-request-id', request.id)
+    .code(problem.status).type(PROBLEM_JSON).send(problem);
 }
 
 /**
