@@ -4,7 +4,7 @@
  * The TLS listener itself is created here too (Fastify owns the server object) but `listen` is
  * the caller's decision.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -47,22 +47,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const app = Fastify({
     ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes } }),
     loggerInstance: options.logger as FastifyBaseLogger,
-    disableRequestLogging: true, // replaced by one access line per request (plugins/metrics.ts)
+    // Fastify's two request log lines are replaced by one access line (plugins/metrics.ts).
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
-    requestIdLogLabel: 'requestId',
     trustProxy: server.trustProxy.length > 0 ? [...server.trustProxy] : false,
     bodyLimit: server.bodyLimitBytes,
     connectionTimeout: server.requestTimeoutMs + 5_000,
     keepAliveTimeout: server.keepAliveTimeoutMs,
     requestTimeout: server.requestTimeoutMs,
-    maxParamLength: 200,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     clientErrorHandler,
     frameworkErrors: frameworkErrorHandler,
-    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true },
+    routerOptions: { ignoreTrailingSlash: false, caseSensitive: true, maxParamLength: 200 },
     // The HTTPS and HTTP server generics differ only in the raw server type, which no route uses.
   }) as unknown as FastifyInstance;
   app.server.headersTimeout = server.headersTimeoutMs;

@@ -13,9 +13,8 @@ import { describe, expect, it } from 'vitest';
 const SRC = fileURLToPath(new URL('../../', import.meta.url));
 
 /**
- * Statement shapes, matched on literal text with interpolations replaced by `?`: either a
- * distinctive clause anywhere, or a statement verb at the start together with a clause word.
- * Tight enough that English messages ("cannot update x: set it first") pass.
+ * Statement shapes, matched on literal text with interpolations replaced by `?`. Tight enough
+ * that English messages ("cannot update x: set it first", "select a file from …") pass.
  */
 const IDENT = String.raw`[\w".?]+`;
 const SQL_CLAUSE = new RegExp(
@@ -24,13 +23,12 @@ const SQL_CLAUSE = new RegExp(
     String.raw`\binsert\s+into\s+${IDENT}`,
     String.raw`\bupdate\s+${IDENT}\s+set\s+${IDENT}\s*=`,
     String.raw`\bdelete\s+from\s+${IDENT}\s+where\b`,
+    String.raw`^\s*delete\s+from\s+${IDENT}\s*;?\s*$`,
     String.raw`\b(drop|create|alter|truncate)\s+(table|database|index|schema|view|role|user)\b`,
     String.raw`\bpragma\s+${IDENT}\s*=`,
   ].join('|'),
   'i',
 );
-const SQL_START = /^\s*(select|insert|update|delete|with|drop|create|alter|truncate|pragma)\b[\s\S]*\b(from|into|set|table|where|values)\b/i;
-const SQL_SHAPE = { test: (text: string) => SQL_CLAUSE.test(text) || SQL_START.test(text) };
 /** Receivers whose `.exec`/`.prepare` take SQL (better-sqlite3, node:sqlite, drivers). */
 const DB_RECEIVER = /(db|database|sqlite|conn|connection|client|pool|trx|tx)$/i;
 const RAW_SQL_APIS = new Set(['sql.raw', 'sql.lit', 'CompiledQuery.raw']);
@@ -79,7 +77,7 @@ function receiverName(expr: ts.Expression): string {
   return '';
 }
 
-export function scanSource(fileName: string, source: string): Finding[] {
+function scanSource(fileName: string, source: string): Finding[] {
   const file = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
   const findings: Finding[] = [];
   const report = (node: ts.Node, rule: string) => {
@@ -98,7 +96,7 @@ export function scanSource(fileName: string, source: string): Finding[] {
         report(node, '.query( with a built string');
       }
       if ((method === 'exec' || method === 'prepare') && first !== undefined && isDynamicString(first)) {
-        const sqlish = SQL_SHAPE.test(literalText(first) ?? '');
+        const sqlish = SQL_CLAUSE.test(literalText(first) ?? '');
         if (!ts.isRegularExpressionLiteral(target) && (sqlish || DB_RECEIVER.test(receiverName(target)))) {
           report(node, `.${method}( with a built string`);
         }
@@ -106,7 +104,7 @@ export function scanSource(fileName: string, source: string): Finding[] {
     }
     // Untagged (or non-`sql`-tagged) templates and concatenations that spell a statement.
     const taggedBySql = (n: ts.Node) => ts.isTaggedTemplateExpression(n.parent) && n.parent.tag.getText(file) === 'sql';
-    if (ts.isTemplateExpression(node) && !taggedBySql(node) && SQL_SHAPE.test(literalText(node) ?? '')) {
+    if (ts.isTemplateExpression(node) && !taggedBySql(node) && SQL_CLAUSE.test(literalText(node) ?? '')) {
       report(node, 'SQL in a template literal');
     }
     if (
@@ -114,7 +112,7 @@ export function scanSource(fileName: string, source: string): Finding[] {
       node.operatorToken.kind === ts.SyntaxKind.PlusToken &&
       !(ts.isBinaryExpression(node.parent) && node.parent.operatorToken.kind === ts.SyntaxKind.PlusToken) &&
       isDynamicString(node) &&
-      SQL_SHAPE.test(literalText(node) ?? '')
+      SQL_CLAUSE.test(literalText(node) ?? '')
     ) {
       report(node, 'SQL built by concatenation');
     }
