@@ -17,6 +17,7 @@ import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes
 import { registerOpenApiRoute } from './routes/openapi.js';
 import { validatorCompiler } from './validation.js';
 import { createCidrSet } from './cidr.js';
+import { registerAuthentication, type Authenticator } from './auth.js';
 
 export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
 
@@ -28,6 +29,10 @@ export interface BuildAppOptions {
   /** PEM material; omitted only by in-process tests and benchmarks that use plain HTTP. */
   tls?: { cert: string; key: string };
   routes?: readonly RouteModule[];
+  /** Cheap gates run before routing and authentication (IP rules, rate limits, load shedding). */
+  onRequest?: readonly RouteModule[];
+  /** Turns credentials into a Principal (identity module); without it no request is authenticated. */
+  authenticate?: Authenticator;
 }
 
 export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
@@ -82,6 +87,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerSecurityHeaders(app);
   registerErrorHandling(app);
+  for (const gate of options.onRequest ?? []) await gate(app);
+  registerAuthentication(app, options.authenticate);
   registerHttpMetrics(app, options.registry);
   registerHealthRoutes(app, options.probes);
   registerMetricsRoute(app, options.registry, createCidrSet(server.metricsAllow));

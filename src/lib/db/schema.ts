@@ -17,6 +17,38 @@ export interface SettingsTable {
   updated_at: bigint;
 }
 
+/** `crypto_keys`: one row per key ring key (migration 0002_key_ring; src/modules/crypto). */
+export interface CryptoKeysTable {
+  key_id: string;
+  primary_version: bigint;
+  min_decryption_version: bigint;
+  /** Unix milliseconds. */
+  created_at: bigint;
+  /** Unix milliseconds; set once the key was destroyed (crypto-shredding). */
+  destroyed_at: bigint | null;
+}
+
+/** `crypto_key_versions`: one row per key version with its wrapped data key (0002_key_ring). */
+export interface CryptoKeyVersionsTable {
+  key_id: string;
+  version: bigint;
+  /** 'active' | 'decrypt-only' | 'retired' */
+  state: string;
+  /** 'A256KWP' */
+  wrap_alg: string;
+  /** 'local' | 'pkcs11' */
+  kek_provider: string;
+  kek_label: string;
+  kek_version: bigint;
+  /** base64url of the wrapped DEK. */
+  wrapped_dek: string;
+  created_at: bigint;
+  demoted_at: bigint | null;
+  usage_count: bigint;
+}
+
 export interface Tables {
   settings: SettingsTable;
+  crypto_keys: CryptoKeysTable;
+  crypto_key_versions: CryptoKeyVersionsTable;
 }

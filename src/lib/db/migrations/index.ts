@@ -8,8 +8,10 @@
 import type { Migration } from 'kysely';
 
 import { foundation } from './0001_foundation.js';
+import { keyRing } from './0002_key_ring.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
+  '0002_key_ring': keyRing,
 };

@@ -1,0 +1,41 @@
+/**
+ * The HTTP side of authorisation. An `Authenticator` (supplied by the identity module; tests may
+ * pass their own) turns a request into a Principal; route modules guard themselves with
+ * `requireUser()` or `requirePermission(name)` as a preHandler. Every admin route names exactly
+ * one permission (SPEC §3).
+ */
+import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { AppError } from '../lib/errors/index.js';
+import { hasPermission, type Permission, type Principal } from '../lib/auth/index.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the authenticator when credentials were presented and are valid; else null. */
+    principal: Principal | null;
+  }
+}
+
+/** Returns the principal, null when no credentials were presented, or throws an AppError. */
+export type Authenticator = (request: FastifyRequest) => Promise<Principal | null>;
+
+export function registerAuthentication(app: FastifyInstance, authenticate: Authenticator | undefined): void {
+  app.decorateRequest('principal', null);
+  if (!authenticate) return;
+  app.addHook('preHandler', async (request) => {
+    request.principal = await authenticate(request);
+  });
+}
+
+export function requireUser(): preHandlerAsyncHookHandler {
+  return async (request) => {
+    if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+  };
+}
+
+export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const principal = request.principal;
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+    if (!hasPermission(principal, permission)) throw new AppError('FORBIDDEN', `Requires the ${permission} permission.`);
+  };
+}
