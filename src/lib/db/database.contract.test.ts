@@ -2,7 +2,7 @@
  * One contract, every dialect: the same cases run against SQLite (temp file) and PostgreSQL
  * (a throw-away database per file), so repository code can rely on identical behaviour.
  */
-import { sql } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { databaseBackends, type ThrowawayDatabase } from '../../../test/support/backends.js';
@@ -54,6 +54,43 @@ describe.each(backends)('Database contract on $name', (backend) => {
   });
 
   it('applies nothing when migrated again', async () => {
+    await expect(db.migrate()).resolves.toEqual({ applied: [] });
+  });
+
+  it('declares every integer column bigint, and no boolean or timestamp columns (integer convention)', async () => {
+    const tables = await db.kysely.introspection.getTables();
+    const offending = tables
+      .filter((t) => !t.name.startsWith('kysely_'))
+      .flatMap((t) => t.columns.map((c) => ({ column: `${t.name}.${c.name}`, type: c.dataType.toLowerCase() })))
+      .filter(({ type }) => /^(int|int2|int4|integer|smallint|mediumint|tinyint|bool|boolean|timestamp|timestamptz|date|datetime)$/.test(type));
+    expect(offending).toEqual([]);
+    expect(tables.map((t) => t.name)).toContain('settings');
+  });
+
+  it('applies pending migrations all-or-nothing: a failure leaves no table and no record behind', async () => {
+    const broken: Record<string, Migration> = {
+      ...migrations,
+      '9998_probe_ok': {
+        up: async (k: Kysely<unknown>) => {
+          await k.schema.createTable('probe_ok').addColumn('id', 'bigint', (c) => c.primaryKey()).execute();
+        },
+      },
+      '9999_probe_broken': {
+        up: async (k: Kysely<unknown>) => {
+          await k.schema.createTable('probe_broken').addColumn('id', 'bigint').execute();
+          throw new Error('migration bug');
+        },
+      },
+    };
+    const other = await createDatabase(throwaway.url, { migrations: broken });
+    try {
+      await expect(other.migrate()).rejects.toThrow('migration bug');
+    } finally {
+      await other.close();
+    }
+    const names = (await db.kysely.introspection.getTables()).map((t) => t.name);
+    expect(names).not.toContain('probe_ok');
+    expect(names).not.toContain('probe_broken');
     await expect(db.migrate()).resolves.toEqual({ applied: [] });
   });
 

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { fromDbBool, fromDbTime, toDbBool, toDbTime } from './codec.js';
 import { createDatabase, parseDatabaseUrl } from './database.js';
+import { migrations } from './migrations/index.js';
 
 describe('parseDatabaseUrl', () => {
   it.each([
@@ -70,9 +71,21 @@ describe('createDatabase on SQLite', () => {
 
   it('opens an in-memory database', async () => {
     const db = await createDatabase('sqlite::memory:');
-    await expect(db.migrate()).resolves.toEqual({ applied: ['0001_foundation'] });
+    await expect(db.migrate()).resolves.toEqual({ applied: Object.keys(migrations) });
     await db.close();
     await expect(db.close()).resolves.toBeUndefined();
+  });
+});
+
+describe('migration registry', () => {
+  it('names migrations NNNN_snake_case with unique, gap-free numbers in ascending key order', () => {
+    const names = Object.keys(migrations);
+    expect(names.length).toBeGreaterThan(0);
+    names.forEach((name, i) => {
+      expect(name).toMatch(/^\d{4}_[a-z0-9_]+$/);
+      expect(Number(name.slice(0, 4))).toBe(i + 1);
+    });
+    expect([...names].sort()).toEqual(names);
   });
 });
 

@@ -4,7 +4,7 @@
  * and the integer convention (integers come back as `bigint`), so the same repository code and
  * the same contract tests run on either.
  */
-import { Kysely, Migrator, sql } from 'kysely';
+import { Kysely, Migrator, sql, type Migration } from 'kysely';
 
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
@@ -21,6 +21,8 @@ export interface DatabaseOptions {
   logger?: DatabaseLogger;
   /** PostgreSQL only: per-statement timeout; default 30 s. */
   statementTimeoutMs?: number;
+  /** The migrations `migrate()` applies; default the registry in `./migrations`. */
+  migrations?: Readonly<Record<string, Migration>>;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -30,9 +32,10 @@ export interface Database {
   readonly kysely: Kysely<Tables>;
   readonly dialect: Dialect;
   /**
-   * Applies pending migrations from the static registry in order, each in its own
-   * transaction, under the migrator's lock (safe when several replicas boot at once).
-   * Idempotent: a second call applies nothing. Rejects with the failing migration's error.
+   * Applies pending migrations from the static registry in order, all in ONE transaction
+   * (all-or-nothing on both dialects) under the migrator's lock (on PostgreSQL an advisory
+   * lock, so replicas booting together are safe). Idempotent: a second call applies nothing.
+   * Rejects with the failing migration's error, leaving the schema as it was.
    */
   migrate(): Promise<{ applied: string[] }>;
   /** Resolves when one round trip to the database succeeds. */
@@ -75,7 +78,8 @@ export async function createDatabase(url: string, options: DatabaseOptions = {})
     kysely,
     dialect: target.dialect,
     async migrate() {
-      const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => migrations } });
+      const registry = { ...(options.migrations ?? migrations) };
+      const migrator = new Migrator({ db: kysely, provider: { getMigrations: async () => registry } });
       const { error, results = [] } = await migrator.migrateToLatest();
       const applied = results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
       const failed = results.find((r) => r.status === 'Error');

@@ -47,7 +47,61 @@ export interface CryptoKeyVersionsTable {
   usage_count: bigint;
 }
 
+/** `users` (0003_identity): email is a ciphertext plus a keyed blind index; roles is a JSON array. */
+export interface UsersTable {
+  id: string;
+  email_ciphertext: string;
+  email_index: string;
+  password_hash: string;
+  roles: string;
+  /** 'active' | 'locked' */
+  status: string;
+  created_at: bigint;
+  password_changed_at: bigint;
+}
+
+/** `sessions` (0003_identity): one login; refresh-token family = session. */
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: bigint;
+  /** Absolute timeout. */
+  expires_at: bigint;
+  last_seen_at: bigint;
+  revoked_at: bigint | null;
+  revoked_reason: string | null;
+  /** JSON array of RFC 8176 method references. */
+  amr: string;
+  auth_time: bigint;
+  ip_ciphertext: string | null;
+  user_agent_ciphertext: string | null;
+}
+
+/** `refresh_tokens` (0003_identity): SHA-256 of each opaque token; `used_at` set on rotation. */
+export interface RefreshTokensTable {
+  token_hash: string;
+  session_id: string;
+  created_at: bigint;
+  expires_at: bigint;
+  used_at: bigint | null;
+}
+
+/** `jwt_signing_keys` (0003_identity): private JWK encrypted under the key ring. */
+export interface JwtSigningKeysTable {
+  kid: string;
+  alg: string;
+  public_jwk: string;
+  private_ciphertext: string;
+  created_at: bigint;
+  sign_until: bigint;
+  verify_until: bigint;
+}
+
 export interface Tables {
+  users: UsersTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  jwt_signing_keys: JwtSigningKeysTable;
   settings: SettingsTable;
   crypto_keys: CryptoKeysTable;
   crypto_key_versions: CryptoKeyVersionsTable;

@@ -5,17 +5,34 @@
  * safe against corruption in WAL mode), foreign keys enforced, 5 s busy timeout, and
  * `defaultSafeIntegers` so every INTEGER comes back as `bigint` (the integer convention).
  * The file is created with mode 0600 (SQLite gives its -wal/-shm files the same mode).
+ *
+ * Kysely's SqliteAdapter reports no transactional DDL, so its Migrator would run migrations
+ * without a transaction and a failure midway would leave a half-migrated file. SQLite does roll
+ * back DDL, so the adapter below says so, and pending migrations apply all-or-nothing as on
+ * PostgreSQL. (The flag is read only by the Migrator.)
  */
 import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteDialect } from 'kysely';
+import { SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 
 const MEMORY = ':memory:';
 
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class Q2SqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new TransactionalDdlSqliteAdapter();
+  }
+}
+
 export function openSqlite(path: string): SqliteDialect {
-  return new SqliteDialect({ database: () => Promise.resolve(openConnection(path)) });
+  return new Q2SqliteDialect({ database: () => Promise.resolve(openConnection(path)) });
 }
 
 function openConnection(path: string): BetterSqlite3.Database {

@@ -9,9 +9,11 @@ import type { Migration } from 'kysely';
 
 import { foundation } from './0001_foundation.js';
 import { keyRing } from './0002_key_ring.js';
+import { identity } from './0003_identity.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_key_ring': keyRing,
+  '0003_identity': identity,
 };
