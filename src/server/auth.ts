@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { AppError } from '../lib/errors/index.js';
+import './route-config.js';
 import { hasPermission, type Permission, type Principal } from '../lib/auth/index.js';
 
 declare module 'fastify' {
@@ -37,5 +38,23 @@ export function requirePermission(permission: Permission): preHandlerAsyncHookHa
     const principal = request.principal;
     if (!principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
     if (!hasPermission(principal, permission)) throw new AppError('FORBIDDEN', `Requires the ${permission} permission.`);
+  };
+}
+
+/** SPEC §3: sensitive actions need a multi-factor authentication within the last 5 minutes. */
+export const STEP_UP_WINDOW_MS = 5 * 60_000;
+
+export function hasRecentMfa(principal: Principal, now: number): boolean {
+  const mfa = principal.amr.includes('mfa') || (principal.amr.includes('hwk') && principal.amr.includes('user'));
+  return principal.kind === 'user' && mfa && now - principal.authTime <= STEP_UP_WINDOW_MS;
+}
+
+export function requireStepUp(now: () => number = Date.now): preHandlerAsyncHookHandler {
+  return async (request) => {
+    const principal = request.principal;
+    if (!principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+    if (!hasRecentMfa(principal, now())) {
+      throw new AppError('AUTH_STEP_UP_REQUIRED', 'Verify a second factor (POST /v1/me/step-up) and retry within 5 minutes.');
+    }
   };
 }

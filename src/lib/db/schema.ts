@@ -52,6 +52,8 @@ export interface UsersTable {
   id: string;
   email_ciphertext: string;
   email_index: string;
+  /** For SMS OTP; null until the user sets one. */
+  phone_ciphertext: string | null;
   password_hash: string;
   roles: string;
   /** 'active' | 'locked' */
@@ -97,6 +99,48 @@ export interface JwtSigningKeysTable {
   verify_until: bigint;
 }
 
+/** `mfa_totp`: one TOTP secret per user (migration 0004_mfa; src/modules/mfa). */
+export interface MfaTotpTable {
+  user_id: string;
+  /** FieldProtector ciphertext of the base32 secret (AAD: mfa_totp|secret|user_id). */
+  secret_ciphertext: string;
+  created_at: bigint;
+  /** NULL while enrollment awaits its first valid code. */
+  confirmed_at: bigint | null;
+}
+
+/** `mfa_backup_codes`: Argon2id hashes of one-time recovery codes (0004_mfa). */
+export interface MfaBackupCodesTable {
+  id: string;
+  user_id: string;
+  /** Public lookup prefix of the code (unique per user). */
+  tag: string;
+  code_hash: string;
+  created_at: bigint;
+  used_at: bigint | null;
+}
+
+/** `mfa_webauthn_credentials`: passkeys (0004_mfa). */
+export interface MfaWebauthnCredentialsTable {
+  /** base64url credential id. */
+  credential_id: string;
+  user_id: string;
+  /** base64url WebAuthn user handle (random, not the user id). */
+  user_handle: string;
+  /** base64url COSE public key. */
+  public_key: string;
+  counter: bigint;
+  /** JSON array of transports. */
+  transports: string;
+  /** 'singleDevice' | 'multiDevice' */
+  device_type: string;
+  /** Boolean 0/1. */
+  backed_up: bigint;
+  aaguid: string;
+  created_at: bigint;
+  last_used_at: bigint | null;
+}
+
 export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -105,4 +149,7 @@ export interface Tables {
   settings: SettingsTable;
   crypto_keys: CryptoKeysTable;
   crypto_key_versions: CryptoKeyVersionsTable;
+  mfa_totp: MfaTotpTable;
+  mfa_backup_codes: MfaBackupCodesTable;
+  mfa_webauthn_credentials: MfaWebauthnCredentialsTable;
 }

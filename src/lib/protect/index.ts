@@ -8,6 +8,12 @@ export interface FieldContext {
   table: string;
   column: string;
   rowId: string;
+  /**
+   * Key ring key to encrypt under. Personal data uses the owner's key (`user:<id>`), so erasing
+   * the user destroys that key and every such field with it (crypto-shredding, SPEC §8).
+   * Default: the platform's field key.
+   */
+  keyId?: string;
 }
 
 export interface FieldProtector {
@@ -20,4 +26,6 @@ export interface FieldProtector {
    * equal values in different columns do not correlate. Deterministic for a given key version.
    */
   blindIndex(value: string, purpose: string): Promise<string>;
+  /** Index values under every still-valid key version, for `WHERE index IN (…)` after rotation. */
+  blindIndexCandidates(value: string, purpose: string): Promise<string[]>;
 }

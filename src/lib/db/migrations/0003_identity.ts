@@ -12,6 +12,7 @@ export const identity: Migration = {
       .addColumn('id', 'text', (col) => col.primaryKey())
       .addColumn('email_ciphertext', 'text', (col) => col.notNull())
       .addColumn('email_index', 'text', (col) => col.notNull().unique())
+      .addColumn('phone_ciphertext', 'text')
       .addColumn('password_hash', 'text', (col) => col.notNull())
       .addColumn('roles', 'text', (col) => col.notNull())
       .addColumn('status', 'text', (col) => col.notNull())
