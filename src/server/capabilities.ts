@@ -1,9 +1,22 @@
 /**
- * The list of capabilities the server runs, in dependency order. Each capability module exports
- * a factory taking the PlatformCore (and, where needed, capabilities created before it).
+ * The capabilities the server runs, in dependency order. Each capability module exports a
+ * factory taking the PlatformCore (and, where needed, capabilities created before it).
  */
+import { createNotifiers } from '../lib/notify/index.js';
+import { createIdentityCapability } from '../modules/identity/capability.js';
+import { createMfaService } from '../modules/mfa/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
-export async function createCapabilities(_core: PlatformCore): Promise<Capability[]> {
-  return [];
+export async function createCapabilities(core: PlatformCore): Promise<Capability[]> {
+  const { config, db, state, clock, events, crypto } = core;
+  const notifiers = createNotifiers(config.notify, clock);
+  const publicUrl = new URL(config.server.publicUrl);
+  const mfa = createMfaService({
+    db, state, clock, events, protector: crypto.protector,
+    ...(notifiers.mailer ? { mailer: notifiers.mailer } : {}),
+    ...(notifiers.sms ? { sms: notifiers.sms } : {}),
+    webauthn: { rpId: publicUrl.hostname, rpName: 'Q2', origins: [publicUrl.origin] },
+  });
+  const identity = createIdentityCapability(core, { protector: crypto.protector, mfa });
+  return [identity];
 }

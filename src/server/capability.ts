@@ -10,6 +10,7 @@ import type { Database } from '../lib/db/index.js';
 import type { SecurityEventBus } from '../lib/events/index.js';
 import type { Logger } from '../lib/log/index.js';
 import type { StateStore } from '../lib/state/index.js';
+import type { PlatformCrypto } from './crypto-wiring.js';
 import type { RouteModule } from './app.js';
 import type { Authenticator } from './auth.js';
 
@@ -22,6 +23,8 @@ export interface PlatformCore {
   events: SecurityEventBus;
   /** Prometheus registry served at /metrics. */
   metrics: Registry;
+  /** Key ring, envelope encryption and the FieldProtector for secret/personal fields. */
+  crypto: PlatformCrypto;
 }
 
 export interface Capability {

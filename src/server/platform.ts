@@ -17,6 +17,7 @@ import { buildApp, type RouteModule } from './app.js';
 import type { Authenticator } from './auth.js';
 import type { Capability, PlatformCore } from './capability.js';
 import { createCapabilities } from './capabilities.js';
+import { createPlatformCrypto } from './crypto-wiring.js';
 import { createMetricsRegistry } from './plugins/metrics.js';
 import { ensureDevelopmentCertificate, loadTlsFiles, type TlsMaterial } from './tls.js';
 
@@ -89,7 +90,9 @@ export async function createPlatform(config: Config, options: PlatformOptions): 
       },
     });
     closers.unshift(() => events.drain());
-    const core: PlatformCore = { config, clock, logger, db, state, events, metrics };
+    const crypto = await createPlatformCrypto({ config, db, clock, logger });
+    closers.unshift(() => crypto.close());
+    const core: PlatformCore = { config, clock, logger, db, state, events, metrics, crypto };
 
     const capabilities = await createCapabilities(core);
     for (const capability of capabilities) if (capability.close) closers.unshift(() => capability.close!());

@@ -13,7 +13,7 @@ const KNOWN = new Set([
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
   'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
-  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS',
+  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
 ]);
@@ -79,6 +79,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     throw new ConfigError('Q2_SMS_WEBHOOK_SECRET', 'required when Q2_SMS_WEBHOOK_URL is set');
   }
 
+  const port = parsePort('Q2_PORT', get('Q2_PORT') ?? '8443');
+  const publicUrl = parseUrl('Q2_PUBLIC_URL', get('Q2_PUBLIC_URL') ?? `https://localhost:${port}`, ['https']).replace(/\/+$/, '');
+  if (new URL(publicUrl).pathname !== '/' || new URL(publicUrl).search) {
+    throw new ConfigError('Q2_PUBLIC_URL', 'must be an origin (scheme, host, port) without a path');
+  }
   const redisUrl = get('Q2_REDIS_URL');
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');
@@ -90,7 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const),
     server: {
       host: parseHost('Q2_HOST', get('Q2_HOST') ?? '127.0.0.1'),
-      port: parsePort('Q2_PORT', get('Q2_PORT') ?? '8443'),
+      port,
       tls: {
         ...(certFile ? { certFile: path.resolve(cwd, certFile) } : {}),
         ...(keyFile ? { keyFile: path.resolve(cwd, keyFile) } : {}),
@@ -104,6 +109,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       keepAliveTimeoutMs: 5_000,
       maxHeaderSizeBytes: 16 * 1024,
       maxConnections: parsePositiveInt('Q2_MAX_CONNECTIONS', get('Q2_MAX_CONNECTIONS') ?? '10000', 1_000_000),
+      publicUrl,
     },
     storage: {
       databaseUrl,

@@ -16,6 +16,8 @@ export interface ServerConfig {
   keepAliveTimeoutMs: number;
   maxHeaderSizeBytes: number;
   maxConnections: number;
+  /** The public origin users reach (WebAuthn RP ID and allowed origin), e.g. https://q2.example. */
+  publicUrl: string;
 }
 
 export interface StorageConfig {

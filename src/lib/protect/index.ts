@@ -9,7 +9,7 @@ export interface FieldContext {
   column: string;
   rowId: string;
   /**
-   * Key ring key to encrypt under. Personal data uses the owner's key (`user:<id>`), so erasing
+   * Key ring key to encrypt under. Personal data uses the owner's key (`user.<id>`), so erasing
    * the user destroys that key and every such field with it (crypto-shredding, SPEC §8).
    * Default: the platform's field key.
    */

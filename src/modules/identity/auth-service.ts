@@ -82,6 +82,17 @@ export function createAuthService(deps: AuthServiceDeps) {
     }
   }
 
+  /**
+   * Factors usable at login. Email/SMS codes are offered only to accounts that enrolled a
+   * strong factor (TOTP or passkey): they are a fallback, and must not turn every account into
+   * an MFA account nor let an attacker with the password pick the weakest channel on its own.
+   */
+  async function mfaMethodsOf(userId: string): Promise<MfaMethod[]> {
+    const enrolled = await mfa.methodsFor(userId);
+    if (enrolled.length === 0) return [];
+    return mfa.methodsFor(userId, { email: true, phone: (await users.phone(userId)) !== null });
+  }
+
   async function issue(session: { sessionId: string; userId: string; amr: readonly string[]; authTimeMs: number; refreshToken: string }): Promise<TokenPair> {
     const user = await users.findById(session.userId);
     if (!user || user.status !== 'active') throw new AppError('AUTH_TOKEN_REVOKED', 'Account is locked.');
@@ -132,7 +143,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       await guard.recordSuccess(emailKey);
       if (hasher.needsRehash(user.passwordHash)) await users.updatePassword(user.id, await hasher.hash(password));
 
-      const methods = await mfa.methodsFor(user.id);
+      const methods = await mfaMethodsOf(user.id);
       if (methods.length > 0) {
         const mfaToken = await pending.create({ purpose: 'mfa', userId: user.id, amr: ['pwd'], createdAt: clock.now() });
         emit('auth.login.mfa_required', 'info', user.id, ctx, { methods }, user.id);
@@ -150,7 +161,7 @@ export function createAuthService(deps: AuthServiceDeps) {
     async sendOtp(mfaToken: string, channel: 'email' | 'sms', ctx: RequestContext): Promise<void> {
       const login = await pending.peek(mfaToken, 'mfa');
       if (!login) throw new AppError('AUTH_TOKEN_INVALID', 'mfaToken invalid or expired.');
-      const methods = await mfa.methodsFor(login.userId);
+      const methods = await mfaMethodsOf(login.userId);
       if (!methods.includes(channel)) throw new AppError('VALIDATION_FAILED', `The ${channel} method is not enrolled.`);
       if (channel === 'email') {
         await mfa.email.send(login.userId, login.id, await users.email({ id: login.userId }));
@@ -167,7 +178,7 @@ export function createAuthService(deps: AuthServiceDeps) {
       if (!login) throw new AppError('AUTH_TOKEN_INVALID', 'mfaToken invalid or expired.');
       const accountKey = `user:${login.userId}`;
       await gate(accountKey, ctx);
-      const methods = await mfa.methodsFor(login.userId);
+      const methods = await mfaMethodsOf(login.userId);
       if (!methods.includes(method)) throw new AppError('AUTH_MFA_INVALID', 'That method is not enrolled for this account.');
       let ok = false;
       if (method === 'webauthn') {

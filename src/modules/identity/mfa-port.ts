@@ -7,7 +7,8 @@ export type MfaMethod = 'totp' | 'backup_code' | 'email' | 'sms' | 'webauthn';
 export type MfaVerdict = { ok: true } | { ok: false; reason: 'invalid' | 'expired' | 'replayed' | 'too_many_attempts' | 'not_enrolled' };
 
 export interface MfaPort {
-  methodsFor(userId: string): Promise<MfaMethod[]>;
+  /** Enrolled factors; email/sms only when the caller says the user has that contact. */
+  methodsFor(userId: string, contacts?: { email?: boolean; phone?: boolean }): Promise<MfaMethod[]>;
   totp: {
     beginEnrollment(userId: string, label: string): Promise<{ secret: string; otpauthUri: string }>;
     confirmEnrollment(userId: string, code: string): Promise<{ ok: true; backupCodes: string[] } | { ok: false; reason: string }>;

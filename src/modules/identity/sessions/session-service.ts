@@ -96,8 +96,8 @@ export function createSessionService(deps: {
       const { token, hash } = newRefreshToken();
       const expiresAt = now + policy.absoluteTimeoutMs;
       const [ipCiphertext, uaCiphertext] = await Promise.all([
-        ctx.ip ? protector.encrypt(ctx.ip, { table: 'sessions', column: 'ip', rowId: id, keyId: `user:${userId}` }) : null,
-        ctx.userAgent ? protector.encrypt(ctx.userAgent.slice(0, 512), { table: 'sessions', column: 'user_agent', rowId: id, keyId: `user:${userId}` }) : null,
+        ctx.ip ? protector.encrypt(ctx.ip, { table: 'sessions', column: 'ip', rowId: id, keyId: `user.${userId}` }) : null,
+        ctx.userAgent ? protector.encrypt(ctx.userAgent.slice(0, 512), { table: 'sessions', column: 'user_agent', rowId: id, keyId: `user.${userId}` }) : null,
       ]);
       const evicted = await db.transaction().execute(async (trx) => {
         // PostgreSQL: serialise logins of one user so two replicas cannot both pass the cap.
@@ -204,8 +204,8 @@ export function createSessionService(deps: {
         lastSeenAt: fromDbTime(row.last_seen_at),
         expiresAt: fromDbTime(row.expires_at),
         amr: JSON.parse(row.amr) as string[],
-        ip: row.ip_ciphertext ? await protector.decrypt(row.ip_ciphertext, { table: 'sessions', column: 'ip', rowId: row.id, keyId: `user:${userId}` }) : null,
-        userAgent: row.user_agent_ciphertext ? await protector.decrypt(row.user_agent_ciphertext, { table: 'sessions', column: 'user_agent', rowId: row.id, keyId: `user:${userId}` }) : null,
+        ip: row.ip_ciphertext ? await protector.decrypt(row.ip_ciphertext, { table: 'sessions', column: 'ip', rowId: row.id, keyId: `user.${userId}` }) : null,
+        userAgent: row.user_agent_ciphertext ? await protector.decrypt(row.user_agent_ciphertext, { table: 'sessions', column: 'user_agent', rowId: row.id, keyId: `user.${userId}` }) : null,
       })));
     },
 

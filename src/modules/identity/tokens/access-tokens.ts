@@ -87,6 +87,9 @@ export function createAccessTokenService(deps: { keys: SigningKeyRing; clock: Cl
           clockTolerance: CLOCK_TOLERANCE_S, currentDate: new Date(clock.now()),
           requiredClaims: ['sub', 'jti', 'iat', 'exp'],
         });
+        // jose checks nbf but not a future iat; a token "issued" later than now is forged or
+        // from a skewed issuer either way.
+        if (typeof payload.iat === 'number' && payload.iat > clock.now() / 1000 + CLOCK_TOLERANCE_S) throw invalid('Access token issued in the future.');
         return asClaims(payload);
       } catch (error) {
         if (error instanceof AppError) throw error;

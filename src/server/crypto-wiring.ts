@@ -1,0 +1,48 @@
+/**
+ * The platform's key ring: KEK provider from config (development mode generates the master key),
+ * a key manager over the database, and the FieldProtector that every capability uses for
+ * secret and personal fields (src/lib/protect).
+ */
+import type { Config } from '../lib/config/index.js';
+import type { Clock } from '../lib/clock/index.js';
+import type { Database } from '../lib/db/index.js';
+import type { Logger } from '../lib/log/index.js';
+import type { FieldProtector } from '../lib/protect/index.js';
+import {
+  createBlindIndex, createKekProviders, createKeyManager, createKyselyKeyRingStore, createSymmetricEncryption,
+  ensureDevelopmentMasterKey, type KeyManager, type SymmetricEncryption,
+} from '../modules/crypto/index.js';
+
+export interface PlatformCrypto {
+  keyManager: KeyManager;
+  symmetric: SymmetricEncryption;
+  protector: FieldProtector;
+  close(): Promise<void>;
+}
+
+/** Key ring id for fields that belong to no particular user (signing keys, API secrets, …). */
+export const PLATFORM_FIELD_KEY = 'fields';
+
+export async function createPlatformCrypto(deps: { config: Config; db: Database; clock: Clock; logger: Logger }): Promise<PlatformCrypto> {
+  const { config, db, clock, logger } = deps;
+  if (config.developmentMode && (await ensureDevelopmentMasterKey(config.dataDir))) {
+    logger.warn({ file: `${config.dataDir}/master.key` }, 'generated a DEVELOPMENT master key (mode 0600); set Q2_MASTER_KEY_FILE or use an HSM in production');
+  }
+  const keks = await createKekProviders(config.keys);
+  const keyManager = createKeyManager({ store: createKyselyKeyRingStore(db.kysely), kek: keks.current, previousKeks: keks.previous, clock });
+  const symmetric = createSymmetricEncryption({ keyManager, defaultKeyId: PLATFORM_FIELD_KEY });
+  const blindIndex = createBlindIndex({ keyManager });
+  const protector: FieldProtector = {
+    encrypt: (plaintext, ctx) => symmetric.encrypt(plaintext, { context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) }),
+    decrypt: (ciphertext, ctx) => symmetric.decryptString(ciphertext, { context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) }),
+    blindIndex: (value, purpose) => blindIndex.compute(purpose, value),
+    blindIndexCandidates: (value, purpose) => blindIndex.candidates(purpose, value),
+  };
+  return {
+    keyManager, symmetric, protector,
+    async close() {
+      await keyManager.close();
+      await keks.close();
+    },
+  };
+}
