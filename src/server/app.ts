@@ -15,6 +15,7 @@ import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes/health.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
+import { registerConsoleRoutes } from './routes/console.js';
 import { validatorCompiler } from './validation.js';
 import { createCidrSet } from './cidr.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
@@ -93,6 +94,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   registerHealthRoutes(app, options.probes);
   registerMetricsRoute(app, options.registry, createCidrSet(server.metricsAllow));
   registerOpenApiRoute(app);
+  registerConsoleRoutes(app);
   for (const routes of options.routes ?? []) await routes(app);
   await app.ready();
   return app;

@@ -5,6 +5,7 @@
 import { createNotifiers } from '../lib/notify/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMfaService } from '../modules/mfa/index.js';
+import { createNetworkCapability } from '../modules/network/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
 export async function createCapabilities(core: PlatformCore): Promise<Capability[]> {
@@ -18,5 +19,6 @@ export async function createCapabilities(core: PlatformCore): Promise<Capability
     webauthn: { rpId: publicUrl.hostname, rpName: 'Q2', origins: [publicUrl.origin] },
   });
   const identity = createIdentityCapability(core, { protector: crypto.protector, mfa });
-  return [identity];
+  // Network first: its gates run before any other capability's, cheapest checks before expensive work.
+  return [await createNetworkCapability(core), identity];
 }

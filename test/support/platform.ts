@@ -11,7 +11,7 @@ export interface TestPlatform extends Platform {
   dataDir: string;
   /** Base URL once `listen()` was called. */
   url: string;
-  listen(): Promise<string>;
+  listen(port?: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -30,8 +30,8 @@ export async function startTestPlatform(
     ...platform,
     dataDir,
     url: '',
-    async listen() {
-      await platform.app.listen({ host: '127.0.0.1', port: 0 });
+    async listen(requestedPort = 0) {
+      await platform.app.listen({ host: '127.0.0.1', port: requestedPort });
       const { port } = platform.app.server.address() as AddressInfo;
       result.url = `${options.insecureHttp ? 'http' : 'https'}://127.0.0.1:${port}`;
       return result.url;

@@ -1,0 +1,52 @@
+// Q2 console: sign-in and passkeys. The access token lives in memory only (never localStorage),
+// so a script injected later cannot read a stored credential. WebAuthn uses the browser's JSON
+// helpers (WebAuthn Level 3), so no binary juggling is needed here.
+let accessToken = null;
+
+const $ = (id) => document.getElementById(id);
+const status = (text) => { $('status').textContent = text; };
+
+async function api(path, body) {
+  const headers = { 'content-type': 'application/json' };
+  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
+  const res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const json = res.status === 204 ? {} : await res.json();
+  if (!res.ok) throw new Error(json.code || `HTTP ${res.status}`);
+  return json;
+}
+
+async function signedIn(tokens) {
+  accessToken = tokens.accessToken;
+  const me = await api('/v1/me');
+  $('who').textContent = `Signed in as ${me.email}`;
+  $('passkey-register').disabled = false;
+}
+
+$('login').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  try {
+    const result = await api('/v1/auth/login', { email: $('email').value, password: $('password').value });
+    if (!result.accessToken) { status(result.mfaRequired ? 'Second factor required' : 'MFA enrollment required'); return; }
+    await signedIn(result);
+    status('Signed in with password');
+  } catch (error) { status(`Sign-in failed: ${error.message}`); }
+});
+
+$('passkey-register').addEventListener('click', async () => {
+  try {
+    const options = await api('/v1/me/mfa/webauthn/options', {});
+    const credential = await navigator.credentials.create({ publicKey: PublicKeyCredential.parseCreationOptionsFromJSON(options) });
+    await api('/v1/me/mfa/webauthn/verify', { response: credential.toJSON() });
+    status('Passkey added');
+  } catch (error) { status(`Passkey registration failed: ${error.message}`); }
+});
+
+$('passkey-login').addEventListener('click', async () => {
+  try {
+    accessToken = null;
+    const { challengeKey, options } = await api('/v1/auth/passkey/options', {});
+    const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
+    await signedIn(await api('/v1/auth/passkey/verify', { challengeKey, assertion: credential.toJSON() }));
+    status('Signed in with passkey');
+  } catch (error) { status(`Passkey sign-in failed: ${error.message}`); }
+});
