@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { loadConfig } from '../src/lib/config/index.js';
 import { createPlatform } from '../src/server/platform.js';
+import { requireUser } from '../src/server/auth.js';
 
 const pingSchema = {
   response: { 200: { type: 'object', additionalProperties: false, required: ['ok'], properties: { ok: { type: 'boolean' } } } },
@@ -32,11 +33,22 @@ async function main(mode: string): Promise<void> {
   const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false }));
   const platform = await createPlatform(config, {
     logger,
-    insecureHttp: mode === 'stack',
-    routes: [(app) => { app.get('/v1/bench/ping', { schema: pingSchema }, async () => ({ ok: true })); }],
+    insecureHttp: mode !== 'stack-tls',
+    routes: [(app) => {
+      app.get('/v1/bench/ping', { schema: pingSchema }, async () => ({ ok: true }));
+      // The same handler behind bearer authentication (JWT verify + revocation checks).
+      app.get('/v1/bench/private', { schema: pingSchema, preHandler: requireUser() }, async () => ({ ok: true }));
+    }],
   });
   await platform.app.listen({ host: '127.0.0.1', port: 0 });
-  process.stdout.write(`ready ${(platform.app.server.address() as AddressInfo).port}\n`);
+  let token = '';
+  if (mode === 'stack-auth') {
+    const register = await platform.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 'load.runner@example.test', password: 'Quartz-river-4711-zeta' } });
+    if (register.statusCode !== 201) throw new Error(register.body);
+    const login = await platform.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'load.runner@example.test', password: 'Quartz-river-4711-zeta' } });
+    token = (login.json() as { accessToken: string }).accessToken;
+  }
+  process.stdout.write(`ready ${(platform.app.server.address() as AddressInfo).port} ${token}\n`);
 }
 
 void main(process.argv[2] ?? 'bare');

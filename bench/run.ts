@@ -4,6 +4,7 @@
  */
 import os from 'node:os';
 import { benchHttp } from './http.js';
+import { benchIdentity } from './identity.js';
 
 async function main(): Promise<void> {
   const header = [
@@ -12,7 +13,7 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(`${header}\n`);
   const only = process.argv[2];
-  const sections: [string, () => Promise<string>][] = [['http', benchHttp]];
+  const sections: [string, () => Promise<string>][] = [['http', benchHttp], ['identity', benchIdentity]];
   for (const [name, run] of sections) {
     if (only && only !== name) continue;
     process.stdout.write(`${await run()}\n`);
