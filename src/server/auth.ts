@@ -19,6 +19,22 @@ declare module 'fastify' {
 /** Returns the principal, null when no credentials were presented, or throws an AppError. */
 export type Authenticator = (request: FastifyRequest) => Promise<Principal | null>;
 
+/**
+ * Several credential kinds (bearer JWT, RFC 9421 signed API-key requests): each authenticator
+ * returns null when its credentials are absent; the first that recognises the request decides.
+ */
+export function chainAuthenticators(authenticators: readonly Authenticator[]): Authenticator | undefined {
+  if (authenticators.length === 0) return undefined;
+  if (authenticators.length === 1) return authenticators[0];
+  return async (request) => {
+    for (const authenticate of authenticators) {
+      const principal = await authenticate(request);
+      if (principal) return principal;
+    }
+    return null;
+  };
+}
+
 export function registerAuthentication(app: FastifyInstance, authenticate: Authenticator | undefined): void {
   app.decorateRequest('principal', null);
   if (!authenticate) return;

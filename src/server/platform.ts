@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../lib/config/index.js';
 import type { Logger } from '../lib/log/index.js';
 import { buildApp, type RouteModule } from './app.js';
-import type { Authenticator } from './auth.js';
+import { chainAuthenticators, type Authenticator } from './auth.js';
 import type { Capability, PlatformCore } from './capability.js';
 import { openCore, type CoreOptions } from './core.js';
 import { ensureDevelopmentCertificate, loadTlsFiles, type TlsMaterial } from './tls.js';
@@ -43,7 +43,7 @@ export async function createPlatform(config: Config, options: PlatformOptions): 
   const opened = await openCore(config, options);
   const { core, capabilities } = opened;
   try {
-    const authenticate = options.authenticate ?? capabilities.find((c) => c.authenticate)?.authenticate;
+    const authenticate = options.authenticate ?? chainAuthenticators(capabilities.flatMap((c) => (c.authenticate ? [c.authenticate] : [])));
     const tls = options.insecureHttp ? undefined : await prepareTls(config, logger);
     const app = await buildApp({
       server: config.server,
