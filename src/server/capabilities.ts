@@ -3,6 +3,7 @@
  * factory taking the PlatformCore (and, where needed, capabilities created before it).
  */
 import { createNotifiers } from '../lib/notify/index.js';
+import { createAuditCapability } from '../modules/audit/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMfaService } from '../modules/mfa/index.js';
 import { createNetworkCapability } from '../modules/network/index.js';
@@ -20,5 +21,8 @@ export async function createCapabilities(core: PlatformCore): Promise<Capability
   });
   const identity = createIdentityCapability(core, { protector: crypto.protector, mfa });
   // Network first: its gates run before any other capability's, cheapest checks before expensive work.
-  return [await createNetworkCapability(core), identity];
+  // Audit first in the list so it closes last, after every other capability's final events.
+  // Notifiers close after everything that may still send (listed first, closed last but audit).
+  const notify: Capability = { name: 'notify', close: () => notifiers.close() };
+  return [await createAuditCapability(core), notify, await createNetworkCapability(core), identity];
 }

@@ -8,9 +8,17 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import { post, STRONG_PASSWORD, uniqueEmail } from '../support/identity.js';
+
+/**
+ * Waits through Playwright's own selector engine: the console's CSP forbids eval, which is what
+ * page.waitForFunction with a string would need (the CSP at work).
+ */
+async function waitStatus(page: Page, text: RegExp): Promise<void> {
+  await page.locator('#status', { hasText: text }).waitFor({ timeout: 15_000 });
+}
 
 let platform: TestPlatform;
 let browser: Browser;
@@ -65,11 +73,11 @@ describe('passkeys in Chromium', () => {
     await page.fill('#email', email);
     await page.fill('#password', STRONG_PASSWORD);
     await page.click('#login button[type=submit]');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent !== '');
+    await waitStatus(page, /./);
     expect(await page.textContent('#status')).toBe('Signed in with password');
 
     await page.click('#passkey-register');
-    await page.waitForFunction(() => /Passkey/.test(document.getElementById('status')?.textContent ?? ''));
+    await waitStatus(page, /Passkey/);
     expect(await page.textContent('#status')).toBe('Passkey added');
     const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
     expect(credentials).toHaveLength(1);
@@ -78,7 +86,7 @@ describe('passkeys in Chromium', () => {
     // A fresh page: nothing in memory, the passkey alone signs in.
     await page.reload();
     await page.click('#passkey-login');
-    await page.waitForFunction(() => /passkey/.test(document.getElementById('status')?.textContent ?? ''));
+    await waitStatus(page, /passkey/);
     expect(await page.textContent('#status')).toBe('Signed in with passkey');
     expect(await page.textContent('#who')).toBe(`Signed in as ${email}`);
     const { credentials: after } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
@@ -88,7 +96,7 @@ describe('passkeys in Chromium', () => {
     platform.events.subscribe('test', (e) => { if (e.type === 'auth.login') audit.push(JSON.stringify(e.details.amr)); });
     await page.reload();
     await page.click('#passkey-login');
-    await page.waitForFunction(() => /passkey/.test(document.getElementById('status')?.textContent ?? ''));
+    await waitStatus(page, /passkey/);
     await platform.events.drain();
     expect(audit).toContain(JSON.stringify(['hwk', 'user', 'mfa']));
     await context.close();
@@ -108,9 +116,9 @@ describe('passkeys in Chromium', () => {
     await page.fill('#email', email);
     await page.fill('#password', STRONG_PASSWORD);
     await page.click('#login button[type=submit]');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'Signed in with password');
+    await waitStatus(page, /^Signed in with password$/);
     await page.click('#passkey-register');
-    await page.waitForFunction(() => /Passkey/.test(document.getElementById('status')?.textContent ?? ''));
+    await waitStatus(page, /Passkey/);
     expect(await page.textContent('#status')).toBe('Passkey added');
 
     // The user is no longer verified (e.g. biometric failed): the ceremony must fail. The server's
@@ -118,7 +126,7 @@ describe('passkeys in Chromium', () => {
     await cdp.send('WebAuthn.setUserVerified', { authenticatorId, isUserVerified: false });
     await page.reload();
     await page.click('#passkey-login');
-    await page.waitForFunction(() => /passkey/i.test(document.getElementById('status')?.textContent ?? ''));
+    await waitStatus(page, /passkey/i);
     expect(await page.textContent('#status')).toMatch(/^Passkey sign-in failed/);
     expect(await page.textContent('#who')).toBe('Signed out');
     await context.close();

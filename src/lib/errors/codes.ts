@@ -66,6 +66,31 @@ export const ERROR_CODES = {
   CRYPTO_RETIRE_UNSAFE: { status: 409, title: 'Key version cannot be retired yet' },
   CRYPTO_KEK_UNAVAILABLE: { status: 503, title: 'Key-encryption key unavailable' },
   CRYPTO_KEY_INVALID: { status: 400, title: 'Key material invalid' },
+
+  // Multi-factor authentication (src/modules/mfa) and notifications (src/lib/notify).
+  MFA_ALREADY_ENROLLED: { status: 409, title: 'Multi-factor method already enrolled' },
+  MFA_METHOD_UNAVAILABLE: { status: 400, title: 'Multi-factor method not available' },
+  MFA_CREDENTIAL_LIMIT: { status: 409, title: 'Too many registered passkeys' },
+  NOTIFY_DELIVERY_FAILED: { status: 502, title: 'Message could not be delivered' },
+
+  // Network protection (src/modules/network).
+  CLIENT_BANNED: { status: 429, title: 'Temporarily banned after repeated rate-limit violations' },
+  IP_RULE_SELF_BLOCK: { status: 409, title: 'The rule would block the requesting administrator' },
+
+  // Audit log (src/modules/audit).
+  AUDIT_RANGE_INVALID: { status: 400, title: 'Tree size or sequence number outside the audit log' },
+  AUDIT_LOG_CORRUPT: { status: 500, title: 'Stored audit data is inconsistent' },
+  AUDIT_UNAVAILABLE: { status: 503, title: 'The audit log cannot accept entries' },
+
+  // Trading core (src/modules/trading).
+  ORDER_POST_ONLY_REJECTED: { status: 422, title: 'Post-only order would take liquidity' },
+  ORDER_NOT_OPEN: { status: 409, title: 'Order is no longer open' },
+  ASSET_UNKNOWN: { status: 400, title: 'Unknown asset' },
+  TRADING_OWNER_UNAVAILABLE: { status: 503, title: 'The matching engine for this symbol is unavailable' },
+  WITHDRAWAL_ADDRESS_NOT_ALLOWED: { status: 403, title: 'Withdrawal address not on the allowlist' },
+  WITHDRAWAL_ADDRESS_COOLING_OFF: { status: 403, title: 'Withdrawal address still in its cooling-off period' },
+  WITHDRAWAL_ADDRESS_EXISTS: { status: 409, title: 'Withdrawal address already on the allowlist' },
+  WITHDRAWAL_NOT_REVIEWABLE: { status: 409, title: 'Withdrawal is not awaiting review' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,10 +10,22 @@ import type { Migration } from 'kysely';
 import { foundation } from './0001_foundation.js';
 import { keyRing } from './0002_key_ring.js';
 import { identity } from './0003_identity.js';
+import { mfa } from './0004_mfa.js';
+import { auditLog } from './0005_audit_log.js';
+import { network } from './0006_network.js';
+import { trading } from './0007_trading.js';
+import { marketData } from './0008_marketdata.js';
+import { apiKeys } from './0009_api_keys.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': foundation,
   '0002_key_ring': keyRing,
   '0003_identity': identity,
+  '0004_mfa': mfa,
+  '0005_audit_log': auditLog,
+  '0006_network': network,
+  '0007_trading': trading,
+  '0008_marketdata': marketData,
+  '0009_api_keys': apiKeys,
 };
