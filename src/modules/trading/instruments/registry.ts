@@ -1,0 +1,53 @@
+/**
+ * The instrument and asset catalogue, read from the database (seeded by migration 0007_trading;
+ * docs/trading.md says how to add one). Loaded at boot and validated by `defineInstrument`, so a
+ * misconfigured row stops the server instead of mispricing orders.
+ */
+import type { Kysely } from 'kysely';
+import type { Tables } from '../../../lib/db/schema.js';
+import { defineInstrument, type Instrument, type InstrumentStatus } from './instrument.js';
+
+export interface InstrumentRegistry {
+  get(symbol: string): Instrument | undefined;
+  list(): readonly Instrument[];
+  /** Fractional digits of an asset's minor unit, or undefined for an unknown asset. */
+  assetScale(asset: string): number | undefined;
+  assets(): readonly string[];
+}
+
+const toScale = (value: bigint): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 30) throw new TypeError(`asset scale ${String(value)} out of range`);
+  return n;
+};
+
+export async function loadInstrumentRegistry(db: Kysely<Tables>): Promise<InstrumentRegistry> {
+  const assetRows = await db.selectFrom('trading_assets').selectAll().execute();
+  const scales = new Map(assetRows.map((row) => [row.asset, toScale(row.scale)]));
+  const rows = await db.selectFrom('trading_instruments').selectAll().orderBy('symbol').execute();
+  const instruments = rows.map((row) => {
+    const baseScale = scales.get(row.base);
+    const quoteScale = scales.get(row.quote);
+    if (baseScale === undefined || quoteScale === undefined) throw new TypeError(`instrument ${row.symbol}: unknown asset`);
+    if (row.status !== 'trading' && row.status !== 'halted') throw new TypeError(`instrument ${row.symbol}: bad status`);
+    return defineInstrument({
+      symbol: row.symbol, base: row.base, quote: row.quote, baseScale, quoteScale,
+      priceScale: toScale(row.price_scale), tickSize: row.tick_size, lotSize: row.lot_size,
+      minQty: row.min_qty, maxQty: row.max_qty, minNotional: row.min_notional, priceBandBps: row.price_band_bps,
+      maxOrderNotional: row.max_order_notional, maxPosition: row.max_position, status: row.status as InstrumentStatus,
+    });
+  });
+  return createInstrumentRegistry(instruments, scales);
+}
+
+export function createInstrumentRegistry(instruments: readonly Instrument[], scales: ReadonlyMap<string, number>): InstrumentRegistry {
+  const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
+  const list = Object.freeze([...instruments]);
+  const assets = Object.freeze([...scales.keys()].sort());
+  return {
+    get: (symbol) => bySymbol.get(symbol),
+    list: () => list,
+    assetScale: (asset) => scales.get(asset),
+    assets: () => assets,
+  };
+}

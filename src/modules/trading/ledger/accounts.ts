@@ -1,0 +1,95 @@
+/**
+ * Balances, positions and the journal in the database. Every balance change is one guarded
+ * UPDATE (`reserveBalance()`-style: it applies only if the result keeps total ≥ 0, reserved ≥ 0
+ * and reserved ≤ total), so no interleaving of replicas or symbols can drive an account
+ * negative; the table's CHECK constraints back this up. Deltas are applied in (account, asset)
+ * order, one fixed lock order for every transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Transaction } from 'kysely';
+import type { Tables } from '../../../lib/db/schema.js';
+import type { BalanceDelta } from './settlement.js';
+
+export type Executor = Kysely<Tables> | Transaction<Tables>;
+
+export interface Balance {
+  readonly asset: string;
+  readonly total: bigint;
+  readonly reserved: bigint;
+}
+
+/** A guarded balance update found the account unable to take the change. */
+export class BalanceGuardError extends Error {
+  constructor(readonly userId: string, readonly asset: string) {
+    super(`balance guard refused a change to ${asset}`);
+    this.name = 'BalanceGuardError';
+  }
+}
+
+/** Reads balances (missing rows are zero). `lock` takes row locks on PostgreSQL (FOR UPDATE). */
+export async function readBalances(db: Executor, userId: string, assets: readonly string[], lock: boolean): Promise<Map<string, Balance>> {
+  const rows = await db.selectFrom('trading_balances').select(['asset', 'total', 'reserved'])
+    .where('user_id', '=', userId).where('asset', 'in', [...assets]).orderBy('asset')
+    .$if(lock, (q) => q.forUpdate()).execute();
+  const out = new Map<string, Balance>();
+  for (const asset of assets) out.set(asset, { asset, total: 0n, reserved: 0n });
+  for (const row of rows) out.set(row.asset, { asset: row.asset, total: row.total, reserved: row.reserved });
+  return out;
+}
+
+export async function listBalances(db: Executor, userId: string): Promise<Balance[]> {
+  return db.selectFrom('trading_balances').select(['asset', 'total', 'reserved']).where('user_id', '=', userId).orderBy('asset').execute();
+}
+
+/** Applies deltas in the given (sorted) order; throws BalanceGuardError if any would break an invariant. */
+export async function applyBalanceDeltas(db: Executor, deltas: readonly BalanceDelta[], now: bigint): Promise<void> {
+  for (const d of deltas) {
+    await db.insertInto('trading_balances').values({ user_id: d.userId, asset: d.asset, total: 0n, reserved: 0n, updated_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'asset']).doNothing()).execute();
+    const result = await db.updateTable('trading_balances')
+      .set((eb) => ({ total: eb('total', '+', d.total), reserved: eb('reserved', '+', d.reserved), updated_at: now }))
+      .where('user_id', '=', d.userId).where('asset', '=', d.asset)
+      .where((eb) => eb.and([
+        eb(eb('total', '+', d.total), '>=', 0n),
+        eb(eb('reserved', '+', d.reserved), '>=', 0n),
+        eb(eb('total', '+', d.total), '>=', eb('reserved', '+', d.reserved)),
+      ]))
+      .executeTakeFirst();
+    if (result.numUpdatedRows !== 1n) throw new BalanceGuardError(d.userId, d.asset);
+  }
+}
+
+export interface JournalEntry {
+  userId: string;
+  asset: string;
+  amount: bigint;
+  kind: 'deposit' | 'trade' | 'withdrawal' | 'withdrawal-refund';
+  refId: string;
+}
+
+export async function appendJournal(db: Executor, entries: readonly JournalEntry[], now: bigint): Promise<void> {
+  if (entries.length === 0) return;
+  await db.insertInto('trading_ledger').values(entries.map((e) => ({
+    id: randomUUID(), user_id: e.userId, asset: e.asset, amount: e.amount, kind: e.kind, ref_id: e.refId, created_at: now,
+  }))).execute();
+}
+
+export async function readPosition(db: Executor, userId: string, symbol: string): Promise<bigint> {
+  const row = await db.selectFrom('trading_positions').select('quantity').where('user_id', '=', userId).where('symbol', '=', symbol).executeTakeFirst();
+  return row?.quantity ?? 0n;
+}
+
+export async function listPositions(db: Executor, userId: string): Promise<{ symbol: string; quantity: bigint }[]> {
+  return db.selectFrom('trading_positions').select(['symbol', 'quantity']).where('user_id', '=', userId).orderBy('symbol').execute();
+}
+
+export async function applyPositionDeltas(db: Executor, symbol: string, deltas: readonly { userId: string; quantity: bigint }[], now: bigint): Promise<void> {
+  const sorted = [...deltas].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+  for (const d of sorted) {
+    await db.insertInto('trading_positions').values({ user_id: d.userId, symbol, quantity: d.quantity, updated_at: now })
+      .onConflict((oc) => oc.columns(['user_id', 'symbol']).doUpdateSet((eb) => ({
+        quantity: eb(eb.ref('trading_positions.quantity'), '+', eb.ref('excluded.quantity')),
+        updated_at: now,
+      }))).execute();
+  }
+}

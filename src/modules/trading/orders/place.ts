@@ -1,0 +1,114 @@
+/**
+ * One order through pre-trade risk and the engine, inside the symbol writer's transaction:
+ * read the account state (row-locked on PostgreSQL), evaluate risk (pure), match (pure), then
+ * write the order, the makers' new state, the fills, the balance and position deltas and the
+ * journal — all or nothing. A rejection throws `Rejection` before any write, so a rejected
+ * order changes no balance, reservation, order row or book.
+ */
+import type { Transaction } from 'kysely';
+import type { Tables } from '../../../lib/db/schema.js';
+import type { Instrument } from '../instruments/instrument.js';
+import { engagedFor } from '../killswitch/store.js';
+import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, readPosition, type JournalEntry } from '../ledger/accounts.js';
+import { reservationOf, settleMatch } from '../ledger/settlement.js';
+import { openQuantity, restingOrder, type OrderBook } from '../matching/book.js';
+import { matchOrder, type IncomingOrder, type MatchResult } from '../matching/engine.js';
+import { evaluateRisk } from '../risk/evaluate.js';
+import { effectiveLimits, readAccountLimits, type LimitDefaults } from '../risk/limits-store.js';
+import type { OrderRequest, ReferencePrice } from '../risk/types.js';
+import type { PlaceCommand, RejectCode } from './commands.js';
+import { clientOrderIdExists, insertFills, insertOrder, isUniqueViolation, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
+
+/** An expected refusal, thrown to roll the transaction back; converted to a result outside. */
+export class Rejection extends Error {
+  constructor(readonly code: RejectCode, readonly reason: string) {
+    super(reason);
+    this.name = 'Rejection';
+  }
+}
+
+export interface PlacementContext {
+  readonly trx: Transaction<Tables>;
+  readonly instrument: Instrument;
+  readonly book: OrderBook;
+  readonly reference: ReferencePrice;
+  readonly limitDefaults: LimitDefaults;
+  /** Take row locks on balances (PostgreSQL). */
+  readonly lock: boolean;
+  readonly orderId: string;
+  readonly seq: bigint;
+  readonly now: bigint;
+}
+
+export interface Placement {
+  readonly taker: IncomingOrder;
+  readonly result: Extract<MatchResult, { kind: 'executed' }>;
+  readonly row: OrderRow;
+  readonly fills: readonly FillRow[];
+}
+
+export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceCommand): Promise<Placement> {
+  const { trx, instrument, book, now } = ctx;
+  const order: OrderRequest = {
+    userId: cmd.userId, symbol: cmd.symbol, clientOrderId: cmd.clientOrderId, side: cmd.side, type: cmd.type,
+    quantity: BigInt(cmd.quantity), price: cmd.price === null ? null : BigInt(cmd.price), timeInForce: cmd.timeInForce, postOnly: cmd.postOnly,
+  };
+  const killSwitch = await engagedFor(trx, order.userId, order.symbol);
+  const limits = effectiveLimits(await readAccountLimits(trx, order.userId), instrument, ctx.limitDefaults);
+  const duplicate = await clientOrderIdExists(trx, order.userId, order.clientOrderId);
+  const balances = await readBalances(trx, order.userId, [instrument.base, instrument.quote], ctx.lock);
+  const available = (asset: string) => {
+    const b = balances.get(asset);
+    return b ? b.total - b.reserved : 0n;
+  };
+  const verdict = evaluateRisk({
+    order, instrument, limits, reference: ctx.reference, book, killSwitch, duplicate, ordersInWindow: cmd.ordersInWindow,
+    account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: await readPosition(trx, order.userId, order.symbol), open: openQuantity(book, order.userId) },
+  });
+  if (!verdict.ok) throw new Rejection(verdict.code, verdict.reason);
+
+  const taker: IncomingOrder = {
+    id: ctx.orderId, userId: order.userId, side: order.side, price: verdict.executionPrice, quantity: order.quantity,
+    timeInForce: order.timeInForce, postOnly: order.postOnly, seq: ctx.seq,
+  };
+  const result = matchOrder(book, taker, limits.selfTradePrevention);
+  if (result.kind === 'rejected') {
+    throw result.reason === 'self-trade'
+      ? new Rejection('RISK_SELF_TRADE', 'the order would trade against an order of the same account')
+      : new Rejection('ORDER_POST_ONLY_REJECTED', 'a post-only order would take liquidity');
+  }
+  const settlement = settleMatch(instrument, taker, result);
+  const row: OrderRow = {
+    id: taker.id, user_id: order.userId, symbol: order.symbol, client_order_id: order.clientOrderId, side: order.side, type: order.type,
+    time_in_force: order.timeInForce, post_only: order.postOnly ? 1n : 0n, price: order.price, quantity: order.quantity,
+    filled_quantity: result.filled, reserved: result.rest > 0n ? reservationOf(instrument, taker.side, verdict.executionPrice, result.rest).amount : 0n,
+    status: result.status, seq: ctx.seq, cancel_reason: result.status === 'expired' ? 'time-in-force' : null, created_at: now, updated_at: now,
+  };
+  try {
+    await insertOrder(trx, row);
+  } catch (error) {
+    // Another replica or request recorded the same clientOrderId first (the unique index decides).
+    if (isUniqueViolation(error)) throw new Rejection('ORDER_DUPLICATE', 'clientOrderId already used by this account');
+    throw error;
+  }
+  for (const fill of result.fills) {
+    const maker = restingOrder(book, fill.makerId);
+    if (!maker) throw new TypeError(`maker ${fill.makerId} vanished from the book`);
+    const reserved = reservationOf(instrument, maker.side, maker.price, fill.makerRemaining).amount;
+    await updateMaker(trx, fill.makerId, { quantity: fill.quantity, reserved, done: fill.makerRemaining === 0n }, now);
+  }
+  for (const own of result.cancelled) await markCancelled(trx, own.id, 'self-trade-prevention', now);
+  const fills: FillRow[] = result.fills.map((fill, index) => ({
+    id: `${taker.id}.${String(index).padStart(4, '0')}`, symbol: order.symbol, taker_order_id: taker.id, maker_order_id: fill.makerId,
+    taker_user_id: taker.userId, maker_user_id: fill.makerUserId, taker_side: taker.side, price: fill.price, quantity: fill.quantity,
+    quote_amount: (fill.price * fill.quantity) / instrument.notionalDivisor, created_at: now,
+  }));
+  await insertFills(trx, fills);
+  await applyBalanceDeltas(trx, settlement.balances, now);
+  await applyPositionDeltas(trx, order.symbol, settlement.positions, now);
+  const journal: JournalEntry[] = settlement.journal.map((line) => ({
+    userId: line.userId, asset: line.asset, amount: line.amount, kind: 'trade', refId: (fills[line.fill] as FillRow).id,
+  }));
+  await appendJournal(trx, journal, now);
+  return { taker, result, row, fills };
+}
