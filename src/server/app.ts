@@ -13,6 +13,7 @@ import type { ServerConfig } from '../lib/config/index.js';
 import { clientErrorHandler, frameworkErrorHandler, registerErrorHandling } from './plugins/errors.js';
 import { registerHttpMetrics } from './plugins/metrics.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerRawBody } from './plugins/raw-body.js';
 import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes/health.js';
 import { registerOpenApiRoute } from './routes/openapi.js';
 import { registerConsoleRoutes } from './routes/console.js';
@@ -88,6 +89,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   registerSecurityHeaders(app);
   registerErrorHandling(app);
+  registerRawBody(app);
   for (const gate of options.onRequest ?? []) await gate(app);
   registerAuthentication(app, options.authenticate);
   registerHttpMetrics(app, options.registry);

@@ -3,10 +3,13 @@
  * factory taking the PlatformCore (and, where needed, capabilities created before it).
  */
 import { createNotifiers } from '../lib/notify/index.js';
+import { createApiKeysCapability } from '../modules/apikeys/index.js';
 import { createAuditCapability } from '../modules/audit/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
+import { createMarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
 import { createNetworkCapability } from '../modules/network/index.js';
+import { createTradingCapability } from '../modules/trading/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
 export async function createCapabilities(core: PlatformCore): Promise<Capability[]> {
@@ -24,5 +27,8 @@ export async function createCapabilities(core: PlatformCore): Promise<Capability
   // Audit first in the list so it closes last, after every other capability's final events.
   // Notifiers close after everything that may still send (listed first, closed last but audit).
   const notify: Capability = { name: 'notify', close: () => notifiers.close() };
-  return [await createAuditCapability(core), notify, await createNetworkCapability(core), identity];
+  // Market data exposes `referencePrices` (the ReferencePriceSource port) for trading's price bands.
+  const marketData = await createMarketDataCapability(core);
+  return [await createAuditCapability(core), notify, await createNetworkCapability(core), identity, await createApiKeysCapability(core), marketData,
+    await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users })];
 }

@@ -10,11 +10,14 @@ import type { Logger } from '../lib/log/index.js';
 import type { FieldProtector } from '../lib/protect/index.js';
 import {
   createBlindIndex, createKekProviders, createKeyManager, createKyselyKeyRingStore, createSymmetricEncryption,
-  ensureDevelopmentMasterKey, type KeyManager, type SymmetricEncryption,
+  ensureDevelopmentMasterKey, type BlindIndex, type KekProvider, type KeyManager, type SymmetricEncryption,
 } from '../modules/crypto/index.js';
 
 export interface PlatformCrypto {
   keyManager: KeyManager;
+  /** The KEK new DEKs are wrapped with. */
+  kek: KekProvider;
+  blindIndex: BlindIndex;
   symmetric: SymmetricEncryption;
   protector: FieldProtector;
   close(): Promise<void>;
@@ -39,7 +42,7 @@ export async function createPlatformCrypto(deps: { config: Config; db: Database;
     blindIndexCandidates: (value, purpose) => blindIndex.candidates(purpose, value),
   };
   return {
-    keyManager, symmetric, protector,
+    keyManager, symmetric, protector, blindIndex, kek: keks.current,
     async close() {
       await keyManager.close();
       await keks.close();

@@ -139,6 +139,10 @@ async function rewrap(io: CliIo, deps: KeysCommandDeps, flags: { 'deks-only'?: b
     process.removeListener('SIGINT', interrupt);
   }
   io.stdout.write(`fields: ${report.scanned} rows scanned, ${report.rewritten} rewrapped, ${report.conflicts} changed concurrently\n`);
+  if (report.failed > 0) {
+    io.stderr.write(`q2 keys: ${report.failed} rows could not be decrypted and were left as they are (first: ${report.failedRowIds.slice(0, 5).join(', ')}); nothing was retired\n`);
+    return 1;
+  }
   if (!report.complete) {
     io.stderr.write('q2 keys: rewrap interrupted; nothing is half-written, run it again to continue\n');
     return 130;

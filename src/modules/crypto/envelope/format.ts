@@ -27,7 +27,6 @@ export interface Envelope extends EnvelopeHeader {
 }
 
 const KEY_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const TEXT = /^q2:v([1-9][0-9]{0,9}):([a-z0-9][a-z0-9._-]{0,63}):([A-Za-z0-9_-]+)$/;
 const BINARY_MAGIC_0 = 0x51; // 'Q'
 const BINARY_MAGIC_1 = 0x32; // '2'
 const FORMAT_1 = 0x01;
@@ -57,30 +56,62 @@ export function encodeText(header: EnvelopeHeader, nonce: Uint8Array, ciphertext
   return textPrefix(header) + body.toString('base64url');
 }
 
+const VERSION_DIGITS = /^[1-9][0-9]{0,9}$/;
+
+/** Header of a text envelope plus where its body starts, or undefined if malformed. */
+function splitText(text: string): (EnvelopeHeader & { bodyStart: number }) | undefined {
+  if (typeof text !== 'string' || !text.startsWith('q2:v')) return undefined;
+  const versionEnd = text.indexOf(':', 4);
+  const keyEnd = versionEnd < 0 ? -1 : text.indexOf(':', versionEnd + 1);
+  if (keyEnd < 0) return undefined;
+  const versionText = text.slice(4, versionEnd);
+  const keyId = text.slice(versionEnd + 1, keyEnd);
+  if (!VERSION_DIGITS.test(versionText) || !KEY_ID.test(keyId)) return undefined;
+  const version = Number(versionText);
+  return version > MAX_VERSION ? undefined : { keyId, version, bodyStart: keyEnd + 1 };
+}
+
 /** Reads only the header of a text envelope (no base64 decoding); CRYPTO_FORMAT_INVALID if malformed. */
 export function parseTextHeader(text: string): EnvelopeHeader {
-  const match = typeof text === 'string' ? TEXT.exec(text) : null;
-  const version = match ? Number(match[1]) : NaN;
-  if (!match || version > MAX_VERSION) throw cryptoError('CRYPTO_FORMAT_INVALID');
-  return { keyId: match[2] as string, version };
+  const split = splitText(text);
+  if (!split) throw cryptoError('CRYPTO_FORMAT_INVALID');
+  return { keyId: split.keyId, version: split.version };
 }
 
 export function parseText(text: string): Envelope {
-  const header = parseTextHeader(text);
-  const body = fromBase64Url(text.slice(textPrefix(header).length));
-  return { ...header, ...splitBody(body) };
+  const split = splitText(text);
+  if (!split) throw cryptoError('CRYPTO_FORMAT_INVALID');
+  const body = fromBase64Url(text.slice(split.bodyStart));
+  if (body.length < GCM_NONCE_BYTES + GCM_TAG_BYTES) throw cryptoError('CRYPTO_FORMAT_INVALID');
+  return {
+    keyId: split.keyId,
+    version: split.version,
+    nonce: body.subarray(0, GCM_NONCE_BYTES),
+    ciphertext: body.subarray(GCM_NONCE_BYTES, body.length - GCM_TAG_BYTES),
+    tag: body.subarray(body.length - GCM_TAG_BYTES),
+  };
 }
 
-export function encodeBinary(header: EnvelopeHeader, nonce: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Buffer {
-  const id = Buffer.from(header.keyId, 'ascii');
-  const headerLength = 2 + 1 + 4 + 1 + id.length;
-  const out = Buffer.allocUnsafe(headerLength + nonce.byteLength + ciphertext.byteLength + tag.byteLength);
+/** Length of the binary header for `header`: magic, format, version, key id. */
+export function binaryHeaderLength(header: EnvelopeHeader): number {
+  return 8 + header.keyId.length;
+}
+
+/** Writes the binary header at the start of `out`; returns its length. */
+export function writeBinaryHeader(out: Buffer, header: EnvelopeHeader): number {
   out[0] = BINARY_MAGIC_0;
   out[1] = BINARY_MAGIC_1;
   out[2] = FORMAT_1;
   out.writeUInt32BE(header.version, 3);
-  out[7] = id.length;
-  id.copy(out, 8);
+  out[7] = header.keyId.length;
+  out.write(header.keyId, 8, 'latin1');
+  return binaryHeaderLength(header);
+}
+
+export function encodeBinary(header: EnvelopeHeader, nonce: Uint8Array, ciphertext: Uint8Array, tag: Uint8Array): Buffer {
+  const headerLength = binaryHeaderLength(header);
+  const out = Buffer.allocUnsafe(headerLength + nonce.byteLength + ciphertext.byteLength + tag.byteLength);
+  writeBinaryHeader(out, header);
   out.set(nonce, headerLength);
   out.set(ciphertext, headerLength + nonce.byteLength);
   out.set(tag, headerLength + nonce.byteLength + ciphertext.byteLength);

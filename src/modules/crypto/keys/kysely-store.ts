@@ -7,7 +7,7 @@
  */
 import type { Kysely, Selectable } from 'kysely';
 
-import type { CryptoKeyVersionsTable, Tables } from '../../../lib/db/index.js';
+import type { CryptoKeyVersionsTable, Tables } from '../../../lib/db/schema.js';
 import { fromBase64Url, toBase64Url } from '../primitives/bytes.js';
 import type { KeyRecord, KeyRingStore, KeyState, KeyVersionRecord, NewKeyVersion, WrappedDek } from './types.js';
 

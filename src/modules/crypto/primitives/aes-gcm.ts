@@ -36,10 +36,15 @@ export function importAesKey(raw: Uint8Array): KeyObject {
   return createSecretKey(raw);
 }
 
+/** Keys already checked: the check reads native getters, too slow to repeat per field. */
+const checkedKeys = new WeakSet<KeyObject>();
+
 function assertAesKey(key: KeyObject): void {
+  if (checkedKeys.has(key)) return;
   if (key.type !== 'secret' || key.symmetricKeySize !== AES_KEY_BYTES) {
     throw cryptoError('CRYPTO_KEY_INVALID', 'AES-256 keys are 32 bytes');
   }
+  checkedKeys.add(key);
 }
 
 export interface GcmSealed {
@@ -56,6 +61,27 @@ export function aesGcmSeal(key: KeyObject, nonce: Uint8Array, plaintext: Uint8Ar
   const body = cipher.update(plaintext);
   const rest = cipher.final();
   return { ciphertext: rest.length === 0 ? body : Buffer.concat([body, rest]), tag: cipher.getAuthTag() };
+}
+
+/**
+ * Encrypts under `nonce` and writes ciphertext ‖ tag into `out` at `offset` (which must have
+ * room for plaintext length + 16 bytes). Saves the copy a separate envelope buffer would need.
+ */
+export function aesGcmSealInto(key: KeyObject, nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array | undefined, out: Buffer, offset: number): void {
+  assertAesKey(key);
+  if (nonce.byteLength !== GCM_NONCE_BYTES) throw new TypeError('AES-GCM nonces are 12 bytes');
+  if (out.length - offset < plaintext.byteLength + GCM_TAG_BYTES) throw new RangeError('output buffer too small');
+  const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: GCM_TAG_BYTES });
+  if (aad !== undefined) cipher.setAAD(aad);
+  const body = cipher.update(plaintext);
+  out.set(body, offset);
+  let end = offset + body.length;
+  const rest = cipher.final();
+  if (rest.length > 0) {
+    out.set(rest, end);
+    end += rest.length;
+  }
+  out.set(cipher.getAuthTag(), end);
 }
 
 /**

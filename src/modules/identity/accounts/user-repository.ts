@@ -31,7 +31,8 @@ export interface UserRepository {
   setRoles(id: string, roles: Role[]): Promise<void>;
 }
 
-const EMAIL_INDEX_PURPOSE = 'users.email';
+/** Blind-index scope `<table>.<column>`, as the crypto module's field cipher computes it (rewrap). */
+const EMAIL_INDEX_PURPOSE = 'users.email_ciphertext';
 
 export function normaliseEmail(email: string): string {
   return email.trim().normalize('NFKC').toLowerCase();
@@ -62,7 +63,7 @@ export function createUserRepository(deps: { db: Kysely<Tables>; protector: Fiel
       const id = randomUUID();
       const now = toDbTime(clock.now());
       const emailIndex = await indexOf(email);
-      const emailCiphertext = await protector.encrypt(normaliseEmail(email), { table: 'users', column: 'email', rowId: id, keyId: `user.${id}` });
+      const emailCiphertext = await protector.encrypt(normaliseEmail(email), { table: 'users', column: 'email_ciphertext', rowId: id, keyId: `user.${id}` });
       // Insert-if-absent on the unique blind index: atomic on both dialects, no check-then-act race.
       const result = await db.insertInto('users').values({
         id, email_ciphertext: emailCiphertext, email_index: emailIndex, phone_ciphertext: null, password_hash: passwordHash,
@@ -82,14 +83,14 @@ export function createUserRepository(deps: { db: Kysely<Tables>; protector: Fiel
     },
     async email(user) {
       const row = await db.selectFrom('users').select('email_ciphertext').where('id', '=', user.id).executeTakeFirstOrThrow();
-      return protector.decrypt(row.email_ciphertext, { table: 'users', column: 'email', rowId: user.id, keyId: `user.${user.id}` });
+      return protector.decrypt(row.email_ciphertext, { table: 'users', column: 'email_ciphertext', rowId: user.id, keyId: `user.${user.id}` });
     },
     async phone(userId) {
       const row = await db.selectFrom('users').select('phone_ciphertext').where('id', '=', userId).executeTakeFirst();
-      return row?.phone_ciphertext ? protector.decrypt(row.phone_ciphertext, { table: 'users', column: 'phone', rowId: userId, keyId: `user.${userId}` }) : null;
+      return row?.phone_ciphertext ? protector.decrypt(row.phone_ciphertext, { table: 'users', column: 'phone_ciphertext', rowId: userId, keyId: `user.${userId}` }) : null;
     },
     async setPhone(userId, phone) {
-      const ciphertext = await protector.encrypt(phone, { table: 'users', column: 'phone', rowId: userId, keyId: `user.${userId}` });
+      const ciphertext = await protector.encrypt(phone, { table: 'users', column: 'phone_ciphertext', rowId: userId, keyId: `user.${userId}` });
       await db.updateTable('users').set({ phone_ciphertext: ciphertext }).where('id', '=', userId).execute();
     },
     async updatePassword(id, passwordHash) {
