@@ -8,11 +8,15 @@ import { createAuditCapability } from '../modules/audit/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
-import { createNetworkCapability } from '../modules/network/index.js';
+import { createNetworkCapability, type NetworkCapabilityOptions } from '../modules/network/index.js';
 import { createTradingCapability } from '../modules/trading/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
-export async function createCapabilities(core: PlatformCore): Promise<Capability[]> {
+export interface CapabilityOptions {
+  network?: NetworkCapabilityOptions;
+}
+
+export async function createCapabilities(core: PlatformCore, options: CapabilityOptions = {}): Promise<Capability[]> {
   const { config, db, state, clock, events, crypto } = core;
   const notifiers = createNotifiers(config.notify, clock);
   const publicUrl = new URL(config.server.publicUrl);
@@ -29,6 +33,6 @@ export async function createCapabilities(core: PlatformCore): Promise<Capability
   const notify: Capability = { name: 'notify', close: () => notifiers.close() };
   // Market data exposes `referencePrices` (the ReferencePriceSource port) for trading's price bands.
   const marketData = await createMarketDataCapability(core);
-  return [await createAuditCapability(core), notify, await createNetworkCapability(core), identity, await createApiKeysCapability(core), marketData,
+  return [await createAuditCapability(core), notify, await createNetworkCapability(core, options.network), identity, await createApiKeysCapability(core), marketData,
     await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users })];
 }

@@ -12,7 +12,7 @@ import { createStateStore } from '../lib/state/index.js';
 import { createSecurityEventBus } from '../lib/events/index.js';
 import type { Logger } from '../lib/log/index.js';
 import type { Capability, PlatformCore } from './capability.js';
-import { createCapabilities } from './capabilities.js';
+import { createCapabilities, type CapabilityOptions } from './capabilities.js';
 import { createPlatformCrypto } from './crypto-wiring.js';
 import { createMetricsRegistry } from './plugins/metrics.js';
 
@@ -26,6 +26,13 @@ export interface OpenCore {
 
 export interface CoreOptions {
   logger: Logger;
+  /**
+   * Key prefix in the shared state store. Replicas of one deployment share it; test runs use
+   * their own so leftovers (bans, risk scores) never leak between them. Default `q2:`.
+   */
+  statePrefix?: string;
+  /** Per-capability settings that have no environment variable (limits, policies). */
+  capabilities?: CapabilityOptions;
   clock?: Clock;
   collectProcessMetrics?: boolean;
 }
@@ -59,7 +66,7 @@ export async function openCore(config: Config, options: CoreOptions): Promise<Op
     closers.unshift(() => db.close());
     const { applied } = await db.migrate();
     if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
-    const state = await createStateStore({ redisUrl: config.storage.redisUrl, keyPrefix: 'q2:', clock, logger });
+    const state = await createStateStore({ redisUrl: config.storage.redisUrl, keyPrefix: options.statePrefix ?? 'q2:', clock, logger });
     closers.unshift(() => state.close());
     const events = createSecurityEventBus({
       clock,
@@ -73,7 +80,7 @@ export async function openCore(config: Config, options: CoreOptions): Promise<Op
     const crypto = await createPlatformCrypto({ config, db, clock, logger });
     closers.unshift(() => crypto.close());
     const core: PlatformCore = { config, clock, logger, db, state, events, metrics, crypto };
-    const capabilities = await createCapabilities(core);
+    const capabilities = await createCapabilities(core, options.capabilities);
     for (const capability of capabilities) if (capability.close) closers.unshift(() => capability.close!());
     return { core, capabilities, onClose: (c) => closers.unshift(c), close };
   } catch (error) {

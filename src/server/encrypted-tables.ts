@@ -5,7 +5,7 @@
  *
  * Not declared yet (their rows keep decrypting under older versions until they are rewritten,
  * and `--retire` leaves their keys alone): sessions (key id depends on `user_id`, which the
- * rewrap scan does not read), MFA secrets, API-key secrets, withdrawal addresses.
+ * rewrap scan does not read), MFA secrets, withdrawal addresses.
  */
 import { defineEncryptedColumns } from '../modules/crypto/index.js';
 import { normaliseEmail } from '../modules/identity/accounts/user-repository.js';
@@ -22,6 +22,11 @@ export const ENCRYPTED_TABLES = [
       email_ciphertext: { keyId: userKey, blindIndex: { column: 'email_index', normalize: normaliseEmail } },
       phone_ciphertext: { keyId: userKey },
     },
+  }),
+  defineEncryptedColumns<Row>({
+    table: 'api_keys',
+    rowId: 'key_id',
+    columns: { secret_ciphertext: { keyId: PLATFORM_FIELD_KEY } },
   }),
   defineEncryptedColumns<Row>({
     table: 'jwt_signing_keys',

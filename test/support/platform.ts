@@ -1,4 +1,5 @@
 /** Starts a real platform (SQLite in a temp dir, in-process state unless told otherwise) for tests. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -15,6 +16,12 @@ export interface TestPlatform extends Platform {
   stop(): Promise<void>;
 }
 
+/**
+ * One shared-state prefix per test file (module instance): platforms of one file share state as
+ * replicas do; other files and earlier runs never see it.
+ */
+const STATE_PREFIX = `q2test:${randomBytes(6).toString('hex')}:`;
+
 export async function startTestPlatform(
   env: Record<string, string> = {},
   options: Omit<PlatformOptions, 'logger'> = {},
@@ -24,6 +31,10 @@ export async function startTestPlatform(
   const platform = await createPlatform(config, {
     logger: createLogger(process.env.Q2_TEST_LOG_LEVEL ?? 'silent'),
     collectProcessMetrics: false,
+    statePrefix: STATE_PREFIX,
+    // The test machine's own CPU load must not shed test requests; shedding is tested with an
+    // injected load signal in test/e2e/network-shedding.test.ts.
+    capabilities: { network: { loadSample: () => ({ eventLoopDelayMs: 0, heapUsedRatio: 0 }) } },
     ...options,
   });
   const result: TestPlatform = {

@@ -8,6 +8,7 @@ import type { FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { ApiKeyScope, Principal } from '../../../lib/auth/index.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { hasRecentMfa } from '../../../server/auth.js';
+import { requireScope } from '../../apikeys/index.js';
 import type { RequestContext } from '../orders/commands.js';
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -15,25 +16,23 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/**
+ * The API-key module's scope guard, unwrapped: it marks the route as accepting signed API-key
+ * requests (a wrapped guard would hide the mark and the route would refuse every key).
+ */
 export function requireAccess(scope: ApiKeyScope): preHandlerAsyncHookHandler {
-  return async (request) => {
-    const principal = principalOf(request);
-    if (principal.kind === 'apikey' && !(principal.scopes ?? []).includes(scope)) {
-      throw new AppError('APIKEY_SCOPE_FORBIDDEN', `This API key lacks the ${scope} scope.`);
-    }
-  };
+  return requireScope(scope);
 }
 
-/** Withdrawals: step-up MFA for users, the `withdraw` scope for API keys. */
-export function requireWithdrawAccess(now: () => number): preHandlerAsyncHookHandler {
-  const scope = requireAccess('withdraw');
-  return async function (this: unknown, request, reply) {
-    await scope.call(this as never, request, reply);
+/** Withdrawals: the `withdraw` scope for API keys, then step-up MFA for users. */
+export function requireWithdrawAccess(now: () => number): preHandlerAsyncHookHandler[] {
+  const userStepUp: preHandlerAsyncHookHandler = async (request) => {
     const principal = principalOf(request);
     if (principal.kind === 'user' && !hasRecentMfa(principal, now())) {
       throw new AppError('AUTH_STEP_UP_REQUIRED', 'Verify a second factor (POST /v1/me/step-up) and retry within 5 minutes.');
     }
   };
+  return [requireScope('withdraw'), userStepUp];
 }
 
 /** Managing the address allowlist is for the signed-in owner only, with step-up. */
