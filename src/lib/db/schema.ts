@@ -430,7 +430,7 @@ export interface ApiKeysTable {
   algorithm: string;
   /** SubjectPublicKeyInfo PEM of an ed25519 key; NULL for hmac-sha256. */
   public_key: string | null;
-  /** FieldProtector ciphertext of an hmac-sha256 secret (AAD api_keys|secret|key_id); NULL once revoked. */
+  /** FieldProtector ciphertext of an hmac-sha256 secret (AAD api_keys|secret_ciphertext|key_id); NULL once revoked. */
   secret_ciphertext: string | null;
   /** JSON array of 'read' | 'trade' | 'withdraw'. */
   scopes: string;

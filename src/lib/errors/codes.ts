@@ -91,6 +91,21 @@ export const ERROR_CODES = {
   WITHDRAWAL_ADDRESS_COOLING_OFF: { status: 403, title: 'Withdrawal address still in its cooling-off period' },
   WITHDRAWAL_ADDRESS_EXISTS: { status: 409, title: 'Withdrawal address already on the allowlist' },
   WITHDRAWAL_NOT_REVIEWABLE: { status: 409, title: 'Withdrawal is not awaiting review' },
+
+  // API keys and signed requests (src/modules/apikeys, src/modules/signing).
+  APIKEY_LIMIT: { status: 409, title: 'Too many API keys' },
+
+  // Market-data integrity (src/modules/marketdata).
+  PRICE_SOURCE_UNKNOWN: { status: 401, title: 'Unknown or revoked price source' },
+  PRICE_SIGNATURE_INVALID: { status: 401, title: 'Price update signature invalid' },
+  PRICE_SYMBOL_FORBIDDEN: { status: 403, title: 'Price source may not publish this symbol' },
+  PRICE_TIMESTAMP_STALE: { status: 422, title: 'Price update timestamp too old' },
+  PRICE_TIMESTAMP_FUTURE: { status: 422, title: 'Price update timestamp in the future' },
+  PRICE_SEQUENCE_REPLAYED: { status: 409, title: 'Price update sequence not increasing' },
+  PRICE_OUT_OF_BOUNDS: { status: 422, title: 'Price outside the allowed bounds' },
+  PRICE_SOURCE_EXISTS: { status: 409, title: 'Price source id already used' },
+  PRICE_SYMBOL_UNCONFIGURED: { status: 422, title: 'Symbol has no market-data policy' },
+  MARKET_NOT_HALTED: { status: 409, title: 'Symbol has no halt to lift' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
