@@ -106,6 +106,7 @@ describe('a deny rule', () => {
   });
 
   it('yields to a more specific allow rule, which also exempts that address from per-address limits', async () => {
+    clock.advance(1_000); // a later creation time than the deny rule, so "newest first" is defined
     expect((await admin('POST', '/v1/admin/ip-rules', { cidr: '203.0.113.50', action: 'allow', reason: 'partner' })).statusCode).toBe(201);
     const limit = DEFAULT_NETWORK_CONFIG.classes.default.perIp!.limit;
     let ok = 0;
