@@ -19,6 +19,13 @@ const pingSchema = {
   response: { 200: { type: 'object', additionalProperties: false, required: ['ok'], properties: { ok: { type: 'boolean' } } } },
 } as const;
 
+// The load generator asks for this process's CPU time around a measurement, so results can be
+// expressed per server CPU-second: on a 2-core machine the client shares the CPU, and a client
+// that saturates first (parsing larger responses) would otherwise be measured instead of the server.
+process.on('message', (message) => {
+  if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+});
+
 async function main(mode: string): Promise<void> {
   if (mode === 'bare') {
     const app = Fastify({ logger: false });
@@ -30,7 +37,7 @@ async function main(mode: string): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'q2-bench-'));
   const config = loadConfig({ Q2_DATA_DIR: dataDir }, dataDir);
   // Real logging at info level into a real file descriptor, as in production (async pino).
-  const logger = pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false }));
+  const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false }));
   // Limits nobody reaches: every request pays for a rate-limit decision, none is refused.
   const unlimited = { perIp: { limit: 1_000_000_000, windowMs: 60_000 }, perAccount: { limit: 1_000_000_000, windowMs: 60_000 } };
   const platform = await createPlatform(config, {
