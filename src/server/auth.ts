@@ -60,9 +60,18 @@ export function requirePermission(permission: Permission): preHandlerAsyncHookHa
 /** SPEC §3: sensitive actions need a multi-factor authentication within the last 5 minutes. */
 export const STEP_UP_WINDOW_MS = 5 * 60_000;
 
+/** RFC 8176 method references that prove a factor beyond the password. */
+const SECOND_FACTORS = ['otp', 'sms', 'hwk', 'swk', 'fpt', 'face'];
+
+/**
+ * A multi-factor authentication (RFC 8176 `mfa`, a user-verified passkey `hwk`+`user`, or a
+ * password plus a second factor) no older than the step-up window.
+ */
 export function hasRecentMfa(principal: Principal, now: number): boolean {
-  const mfa = principal.amr.includes('mfa') || (principal.amr.includes('hwk') && principal.amr.includes('user'));
-  return principal.kind === 'user' && mfa && now - principal.authTime <= STEP_UP_WINDOW_MS;
+  const { amr } = principal;
+  const multiFactor = amr.includes('mfa') || (amr.includes('hwk') && amr.includes('user'))
+    || (amr.includes('pwd') && amr.some((m) => SECOND_FACTORS.includes(m)));
+  return principal.kind === 'user' && multiFactor && now - principal.authTime <= STEP_UP_WINDOW_MS;
 }
 
 export function requireStepUp(now: () => number = Date.now): preHandlerAsyncHookHandler {

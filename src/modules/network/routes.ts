@@ -7,14 +7,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../lib/errors/index.js';
 import type { Principal } from '../../lib/auth/index.js';
-import { requirePermission, requireUser } from '../../server/auth.js';
+import { hasRecentMfa, requirePermission, requireUser } from '../../server/auth.js';
 import { MAX_ALLOWLIST_ENTRIES, normaliseAllowlist, type IpAllowlists } from './allowlists.js';
 import { cidrContains, parseCidr, parseIp } from './ip.js';
 import type { RuleRepository } from './rules/repository.js';
 import type { RuleService } from './rules/service.js';
 import type { NetworkRule } from './rules/types.js';
-
-const STEP_UP_MS = 5 * 60_000;
 
 export interface NetworkRouteDeps {
   rules: RuleService;
@@ -23,10 +21,6 @@ export interface NetworkRouteDeps {
   now(): number;
 }
 
-/** SPEC §3: an MFA (two or more methods) within the last 5 minutes. */
-export function hasRecentMfa(principal: Principal, now: number): boolean {
-  return principal.kind === 'user' && principal.amr.length >= 2 && now - principal.authTime <= STEP_UP_MS;
-}
 
 const ruleSchema = {
   type: 'object',
