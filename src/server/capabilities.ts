@@ -6,10 +6,11 @@ import { createNotifiers } from '../lib/notify/index.js';
 import { createApiKeysCapability } from '../modules/apikeys/index.js';
 import { createAuditCapability } from '../modules/audit/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
-import { createMarketDataCapability } from '../modules/marketdata/index.js';
+import { createMarketDataCapability, type MarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
 import { createNetworkCapability, type NetworkCapabilityOptions } from '../modules/network/index.js';
-import { createTradingCapability } from '../modules/trading/index.js';
+import { createSiemCapability } from '../modules/siem/index.js';
+import { createTradingCapability, type TradingCapability } from '../modules/trading/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
 export interface CapabilityOptions {
@@ -18,6 +19,9 @@ export interface CapabilityOptions {
 
 export async function createCapabilities(core: PlatformCore, options: CapabilityOptions = {}): Promise<Capability[]> {
   const { config, db, state, clock, events, crypto } = core;
+  // Audit first: it subscribes to the event bus, so it must exist before anything emits.
+  const audit = await createAuditCapability(core);
+  const network = await createNetworkCapability(core, options.network);
   const notifiers = createNotifiers(config.notify, clock);
   const publicUrl = new URL(config.server.publicUrl);
   const mfa = createMfaService({
@@ -33,6 +37,24 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const notify: Capability = { name: 'notify', close: () => notifiers.close() };
   // Market data exposes `referencePrices` (the ReferencePriceSource port) for trading's price bands.
   const marketData = await createMarketDataCapability(core);
-  return [await createAuditCapability(core), notify, await createNetworkCapability(core, options.network), identity, await createApiKeysCapability(core), marketData,
-    await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users })];
+  const trading = await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users });
+  cancelRestingOrdersOnHalt(core, marketData, trading);
+  const apiKeys = await createApiKeysCapability(core);
+  return [audit, createSiemCapability(core), notify, network, identity, apiKeys, marketData, trading];
+}
+
+/**
+ * A halt whose symbol policy says `cancel` cancels every resting order of the symbol (SPEC §6),
+ * through the book's owner like a symbol kill switch. Every replica's monitor reports the halt;
+ * the repeats find nothing left to cancel.
+ */
+function cancelRestingOrdersOnHalt(core: PlatformCore, marketData: MarketDataCapability, trading: TradingCapability): void {
+  marketData.marketData.onStatusChange((change) => {
+    if (change.status !== 'halted' || change.restingOrders !== 'cancel') return;
+    void trading.trading.host.execute({
+      op: 'cancel-where', symbol: change.symbol, userId: null, reason: 'market-halt', ctx: { actor: 'system', ip: null, requestId: null },
+    }).then((result) => {
+      core.events.emit({ type: 'trading.halt_cancel', actor: 'system', target: change.symbol, outcome: result.ok ? 'success' : 'failure', details: { reason: change.reason, cancelled: result.ok ? result.cancelled ?? 0 : 0 } });
+    }, (error: unknown) => core.logger.error({ err: error, symbol: change.symbol }, 'cancelling resting orders on halt failed'));
+  });
 }

@@ -132,6 +132,15 @@ describe('halt and recovery', () => {
     expect(res.json()).toMatchObject({ code: 'MARKET_HALTED' });
     await md.settle();
     expect(changes.at(-1)).toEqual({ symbol: 'BTC-USD', status: 'halted', reason: 'jump', restingOrders: 'cancel' });
+    // The composition cancels the symbol's resting orders (policy `cancel`) through the book owner.
+    for (let i = 0; i < 200 && !events.some((e) => e.type === 'trading.halt_cancel'); i++) {
+      await platform.events.drain();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(events.find((e) => e.type === 'trading.halt_cancel')).toMatchObject({ outcome: 'success', target: 'BTC-USD', details: { reason: 'jump', cancelled: 2 } });
+    const open = await inject('GET', '/v1/orders?status=open', undefined, 'trader');
+    expect(open.statusCode).toBe(200);
+    expect(JSON.stringify(open.json())).not.toContain('"status":"open"');
     const view = (await inject('GET', '/v1/market-data/prices/BTC-USD', undefined, 'trader')).json();
     expect(view).toMatchObject({ status: 'halted', price: '60000' });
   });
