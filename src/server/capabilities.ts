@@ -30,7 +30,7 @@ export async function createCapabilities(core: PlatformCore, options: Capability
     ...(notifiers.sms ? { sms: notifiers.sms } : {}),
     webauthn: { rpId: publicUrl.hostname, rpName: 'Q2', origins: [publicUrl.origin] },
   });
-  const identity = createIdentityCapability(core, { protector: crypto.protector, mfa });
+  const identity = createIdentityCapability(core, { protector: crypto.protector, mfa, ...(notifiers.mailer ? { mailer: notifiers.mailer } : {}) });
   // Network first: its gates run before any other capability's, cheapest checks before expensive work.
   // Audit first in the list so it closes last, after every other capability's final events.
   // Notifiers close after everything that may still send (listed first, closed last but audit).

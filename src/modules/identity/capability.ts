@@ -4,6 +4,8 @@
  */
 import type { Capability, PlatformCore } from '../../server/capability.js';
 import type { FieldProtector } from '../../lib/protect/index.js';
+import type { Mailer } from '../../lib/notify/index.js';
+import { subscribeLockNotifier } from './lock-notifier.js';
 import { createUserRepository } from './accounts/user-repository.js';
 import { createAuthService } from './auth-service.js';
 import { createBearerAuthenticator } from './authenticator.js';
@@ -20,6 +22,8 @@ import { createSigningKeyRing } from './tokens/signing-keys.js';
 
 export interface IdentityOptions {
   protector: FieldProtector;
+  /** When set, owners are emailed when their account is locked after failed attempts. */
+  mailer?: Mailer;
   mfa: MfaPort;
   sessionPolicy?: Partial<SessionPolicy>;
   bruteForce?: Partial<BruteForcePolicy>;
@@ -47,9 +51,13 @@ export type Identity = ReturnType<typeof createIdentity>;
 
 export function createIdentityCapability(core: PlatformCore, options: IdentityOptions): Capability & { identity: Identity } {
   const identity = createIdentity(core, options);
+  const unsubscribe = options.mailer
+    ? subscribeLockNotifier({ events: core.events, mailer: options.mailer, users: identity.users, state: core.state })
+    : undefined;
   return {
     name: 'identity',
     identity,
+    close: async () => unsubscribe?.(),
     authenticate: identity.bearer.authenticate,
     routes: [
       authRoutes({ auth: identity.auth, mfa: identity.mfa, pendingPeek: identity.pendingPeek }),
