@@ -1,22 +1,24 @@
-// Q2 console: sign-in and passkeys. The access token lives in memory only (never localStorage),
-// so a script injected later cannot read a stored credential. WebAuthn uses the browser's JSON
-// helpers (WebAuthn Level 3), so no binary juggling is needed here.
-let accessToken = null;
+// Q2 console: sign-in and passkeys. A browser session (X-Q2-Client: browser) keeps the tokens in
+// HttpOnly __Host- cookies that no script can read; this page only holds the session's CSRF
+// token, in memory, and sends it on every state-changing request. WebAuthn uses the browser's
+// JSON helpers (WebAuthn Level 3), so no binary juggling is needed here.
+let csrfToken = null;
 
 const $ = (id) => document.getElementById(id);
 const status = (text) => { $('status').textContent = text; };
 
 async function api(path, body) {
-  const headers = { 'content-type': 'application/json' };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  const res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const headers = { 'x-q2-client': 'browser' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (body !== undefined && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(path, { method: body === undefined ? 'GET' : 'POST', headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
   const json = res.status === 204 ? {} : await res.json();
   if (!res.ok) throw new Error(json.code || `HTTP ${res.status}`);
   return json;
 }
 
-async function signedIn(tokens) {
-  accessToken = tokens.accessToken;
+async function signedIn(session) {
+  csrfToken = session.csrfToken;
   const me = await api('/v1/me');
   $('who').textContent = `Signed in as ${me.email}`;
   $('passkey-register').disabled = false;
@@ -26,7 +28,7 @@ $('login').addEventListener('submit', async (event) => {
   event.preventDefault();
   try {
     const result = await api('/v1/auth/login', { email: $('email').value, password: $('password').value });
-    if (!result.accessToken) { status(result.mfaRequired ? 'Second factor required' : 'MFA enrollment required'); return; }
+    if (!result.csrfToken) { status(result.mfaRequired ? 'Second factor required' : 'MFA enrollment required'); return; }
     await signedIn(result);
     status('Signed in with password');
   } catch (error) { status(`Sign-in failed: ${error.message}`); }
@@ -43,7 +45,7 @@ $('passkey-register').addEventListener('click', async () => {
 
 $('passkey-login').addEventListener('click', async () => {
   try {
-    accessToken = null;
+    csrfToken = null;
     const { challengeKey, options } = await api('/v1/auth/passkey/options', {});
     const credential = await navigator.credentials.get({ publicKey: PublicKeyCredential.parseRequestOptionsFromJSON(options) });
     await signedIn(await api('/v1/auth/passkey/verify', { challengeKey, assertion: credential.toJSON() }));

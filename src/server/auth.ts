@@ -13,6 +13,12 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the authenticator when credentials were presented and are valid; else null. */
     principal: Principal | null;
+    /**
+     * Why credentials that were presented did not authenticate, when that must not fail the
+     * request outright: a browser cookie without its CSRF token on a route that needs no
+     * authentication (sign-in with a stale cookie). Guards answer with it instead of UNAUTHENTICATED.
+     */
+    authFailure: AppError | null;
   }
 }
 
@@ -37,6 +43,7 @@ export function chainAuthenticators(authenticators: readonly Authenticator[]): A
 
 export function registerAuthentication(app: FastifyInstance, authenticate: Authenticator | undefined): void {
   app.decorateRequest('principal', null);
+  app.decorateRequest('authFailure', null);
   if (!authenticate) return;
   app.addHook('preHandler', async (request) => {
     request.principal = await authenticate(request);
@@ -45,14 +52,14 @@ export function registerAuthentication(app: FastifyInstance, authenticate: Authe
 
 export function requireUser(): preHandlerAsyncHookHandler {
   return async (request) => {
-    if (!request.principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+    if (!request.principal) throw request.authFailure ?? new AppError('UNAUTHENTICATED', 'Bearer token required.');
   };
 }
 
 export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
   return async (request) => {
     const principal = request.principal;
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+    if (!principal) throw request.authFailure ?? new AppError('UNAUTHENTICATED', 'Bearer token required.');
     if (!hasPermission(principal, permission)) throw new AppError('FORBIDDEN', `Requires the ${permission} permission.`);
   };
 }
@@ -77,7 +84,7 @@ export function hasRecentMfa(principal: Principal, now: number): boolean {
 export function requireStepUp(now: () => number = Date.now): preHandlerAsyncHookHandler {
   return async (request) => {
     const principal = request.principal;
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'Bearer token required.');
+    if (!principal) throw request.authFailure ?? new AppError('UNAUTHENTICATED', 'Bearer token required.');
     if (!hasRecentMfa(principal, now())) {
       throw new AppError('AUTH_STEP_UP_REQUIRED', 'Verify a second factor (POST /v1/me/step-up) and retry within 5 minutes.');
     }

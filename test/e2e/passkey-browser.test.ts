@@ -75,6 +75,11 @@ describe('passkeys in Chromium', () => {
     await page.click('#login button[type=submit]');
     await waitStatus(page, /./);
     expect(await page.textContent('#status')).toBe('Signed in with password');
+    // The session lives in __Host- cookies no script can read (HttpOnly), sent same-site only.
+    const cookies = await context.cookies(origin);
+    expect(cookies.map((c) => c.name).sort()).toEqual(['__Host-q2_at', '__Host-q2_rt']);
+    for (const c of cookies) expect(c).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' });
+    expect(await page.evaluate(() => (globalThis as unknown as { document: { cookie: string } }).document.cookie)).toBe('');
 
     await page.click('#passkey-register');
     await waitStatus(page, /Passkey/);

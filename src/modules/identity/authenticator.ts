@@ -11,13 +11,14 @@ import type { Principal } from '../../lib/auth/index.js';
 import type { AccessTokenService } from './tokens/access-tokens.js';
 import type { RevocationStore } from './sessions/revocation.js';
 import type { SessionService } from './sessions/session-service.js';
+import { ACCESS_COOKIE, checkCsrf, readCookies, type CsrfKeys } from './browser-session.js';
 
 /** Activity is written at most this often per session (idle timeout precision). */
 const TOUCH_INTERVAL_MS = 60_000;
 const MAX_TOUCH_ENTRIES = 100_000;
 
 export function createBearerAuthenticator(deps: {
-  tokens: AccessTokenService; revocation: RevocationStore; sessions: SessionService; clock: Clock;
+  tokens: AccessTokenService; revocation: RevocationStore; sessions: SessionService; clock: Clock; csrf: CsrfKeys;
 }) {
   const { tokens, revocation, sessions, clock } = deps;
   const lastTouch = new Map<string, number>();
@@ -45,7 +46,25 @@ export function createBearerAuthenticator(deps: {
 
   async function authenticate(request: FastifyRequest): Promise<Principal | null> {
     const header = request.headers.authorization;
-    if (header === undefined) return null;
+    if (header === undefined) {
+      // Browser session: the access token rides in an HttpOnly cookie, so every state-changing
+      // request must also prove it comes from our page (CSRF token bound to the session).
+      const cookieToken = readCookies(request).get(ACCESS_COOKIE);
+      if (!cookieToken) return null;
+      // An expired or revoked cookie, or a missing CSRF token, must not break sign-in routes
+      // that need no user: the request goes on unauthenticated, and routes that do need a
+      // user answer with the recorded reason.
+      let principal: Principal;
+      try {
+        principal = await principalFromToken(cookieToken);
+        await checkCsrf(deps.csrf, request, principal.sessionId ?? '');
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        request.authFailure = error;
+        return null;
+      }
+      return principal;
+    }
     const match = /^Bearer ([A-Za-z0-9_.~+/-]+=*)$/.exec(header);
     if (!match?.[1]) throw new AppError('AUTH_TOKEN_INVALID', 'Authorization must be "Bearer <token>".');
     return principalFromToken(match[1]);

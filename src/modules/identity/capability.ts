@@ -6,6 +6,7 @@ import type { Capability, PlatformCore } from '../../server/capability.js';
 import type { FieldProtector } from '../../lib/protect/index.js';
 import type { Mailer } from '../../lib/notify/index.js';
 import { subscribeLockNotifier } from './lock-notifier.js';
+import type { CsrfKeys } from './browser-session.js';
 import { createUserRepository } from './accounts/user-repository.js';
 import { createAuthService } from './auth-service.js';
 import { createBearerAuthenticator } from './authenticator.js';
@@ -42,9 +43,10 @@ export function createIdentity(core: PlatformCore, options: IdentityOptions) {
   const pending = createPendingLoginStore(state);
   const hasher = createPasswordHasher(options.argon2);
   const auth = createAuthService({ users, hasher, tokens, sessions, revocation, guard, pending, mfa, events, clock });
-  const bearer = createBearerAuthenticator({ tokens, revocation, sessions, clock });
+  const csrf: CsrfKeys = { key: (version) => core.crypto.keyManager.deriveKey('fields', 'csrf/v1', version) };
+  const bearer = createBearerAuthenticator({ tokens, revocation, sessions, clock, csrf });
   const pendingPeek = async (token: string) => pending.peek(token, 'mfa');
-  return { users, keys, tokens, revocation, sessions, guard, pending, hasher, auth, bearer, mfa, pendingPeek };
+  return { users, keys, tokens, revocation, sessions, guard, pending, hasher, auth, bearer, mfa, pendingPeek, csrf };
 }
 
 export type Identity = ReturnType<typeof createIdentity>;
@@ -60,7 +62,7 @@ export function createIdentityCapability(core: PlatformCore, options: IdentityOp
     close: async () => unsubscribe?.(),
     authenticate: identity.bearer.authenticate,
     routes: [
-      authRoutes({ auth: identity.auth, mfa: identity.mfa, pendingPeek: identity.pendingPeek }),
+      authRoutes({ auth: identity.auth, mfa: identity.mfa, pendingPeek: identity.pendingPeek, csrf: identity.csrf, sessions: identity.sessions }),
       meRoutes({ ...identity, clock: core.clock }),
     ],
   };

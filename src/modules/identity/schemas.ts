@@ -8,11 +8,13 @@ export const mfaMethod = { type: 'string', enum: ['totp', 'backup_code', 'email'
 /** WebAuthn JSON (RFC-less, W3C WebAuthn L3 JSON encoding); validated by @simplewebauthn. */
 export const webauthnJson = { type: 'object', maxProperties: 20 } as const;
 
+/** Bearer clients get both tokens; browser clients (`X-Q2-Client: browser`) get cookies and a CSRF token. */
 export const tokenPair = {
-  type: 'object', additionalProperties: false, required: ['accessToken', 'refreshToken', 'tokenType', 'expiresIn'],
+  type: 'object', additionalProperties: false, required: ['tokenType', 'expiresIn'],
   properties: {
     accessToken: { type: 'string' }, refreshToken: { type: 'string' },
-    tokenType: { type: 'string', enum: ['Bearer'] }, expiresIn: { type: 'integer' },
+    tokenType: { type: 'string', enum: ['Bearer', 'Cookie'] }, expiresIn: { type: 'integer' },
+    csrfToken: { type: 'string' },
   },
 } as const;
 

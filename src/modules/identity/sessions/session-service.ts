@@ -66,6 +66,8 @@ export interface SessionService {
   /** After a step-up MFA: the session's newest authentication. */
   recordStepUp(sessionId: string, amr: readonly string[], authTimeMs: number): Promise<void>;
   ownerOf(sessionId: string): Promise<string | null>;
+  /** The session a refresh token belongs to (used or not), for CSRF checks before rotating. */
+  sessionOfRefreshToken(refreshToken: string): Promise<string | null>;
 }
 
 export function createSessionService(deps: {
@@ -226,6 +228,12 @@ export function createSessionService(deps: {
 
     async recordStepUp(sessionId, amr, authTimeMs) {
       await db.updateTable('sessions').set({ amr: JSON.stringify(amr), auth_time: toDbTime(authTimeMs) }).where('id', '=', sessionId).execute();
+    },
+
+    async sessionOfRefreshToken(refreshToken) {
+      if (!looksLikeRefreshToken(refreshToken)) return null;
+      const row = await db.selectFrom('refresh_tokens').select('session_id').where('token_hash', '=', hashRefreshToken(refreshToken)).executeTakeFirst();
+      return row?.session_id ?? null;
     },
 
     async ownerOf(sessionId) {
