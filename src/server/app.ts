@@ -48,11 +48,15 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         ciphers: 'TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305',
         honorCipherOrder: true,
         maxHeaderSize: server.maxHeaderSizeBytes,
+        // Slow TLS handshakes are a slowloris variant; Node's default allows 120 s.
+        handshakeTimeout: 10_000,
+        // Enforce headers/request timeouts to the second (Node checks every 30 s by default).
+        connectionsCheckingInterval: 1_000,
       }
     : null;
 
   const app = Fastify({
-    ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes } }),
+    ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes, connectionsCheckingInterval: 1_000 } }),
     loggerInstance: options.logger as FastifyBaseLogger,
     // Fastify's two request log lines are replaced by one access line (plugins/metrics.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
