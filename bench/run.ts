@@ -1,7 +1,7 @@
 /**
  * `npm run bench [section]`: every benchmark, printed as the markdown that goes into
  * docs/BENCHMARKS.md. Each benchmark compares against a baseline measured in the same run.
- * Sections: http, identity, mfa, crypto, network, trading, audit, signing, marketdata.
+ * Sections: http, identity, mfa, crypto, network, trading, audit, signing, marketdata, siem.
  */
 import os from 'node:os';
 import { benchAudit } from './audit.js';
@@ -11,13 +11,14 @@ import { benchIdentity } from './identity.js';
 import { benchMarketData } from './marketdata.js';
 import { benchMfa } from './mfa.js';
 import { benchNetwork } from './network.js';
+import { benchSiem } from './siem.js';
 import { benchSigning } from './signing.js';
 import { benchTrading } from './trading.js';
 
 const SECTIONS: readonly [string, () => Promise<string>][] = [
   ['http', benchHttp], ['identity', benchIdentity], ['mfa', benchMfa], ['crypto', benchCrypto],
   ['network', benchNetwork], ['trading', benchTrading], ['audit', benchAudit], ['signing', benchSigning],
-  ['marketdata', benchMarketData],
+  ['marketdata', benchMarketData], ['siem', benchSiem],
 ];
 
 async function main(): Promise<void> {
