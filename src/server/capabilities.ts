@@ -5,6 +5,7 @@
 import { createNotifiers } from '../lib/notify/index.js';
 import { createApiKeysCapability } from '../modules/apikeys/index.js';
 import { createAuditCapability } from '../modules/audit/index.js';
+import { createDetectionCapability } from '../modules/detection/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMarketDataCapability, type MarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
@@ -21,6 +22,9 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const { config, db, state, clock, events, crypto } = core;
   // Audit first: it subscribes to the event bus, so it must exist before anything emits.
   const audit = await createAuditCapability(core);
+  // Detection and SIEM export consume the bus too; created before anything else emits.
+  const detection = createDetectionCapability(core, config.notify.alertWebhookSecret ? { webhookSecret: config.notify.alertWebhookSecret } : {});
+  const siem = createSiemCapability(core);
   const network = await createNetworkCapability(core, options.network);
   const notifiers = createNotifiers(config.notify, clock);
   const publicUrl = new URL(config.server.publicUrl);
@@ -40,7 +44,7 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const trading = await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users });
   cancelRestingOrdersOnHalt(core, marketData, trading);
   const apiKeys = await createApiKeysCapability(core);
-  return [audit, createSiemCapability(core), notify, network, identity, apiKeys, marketData, trading];
+  return [audit, detection, siem, notify, network, identity, apiKeys, marketData, trading];
 }
 
 /**

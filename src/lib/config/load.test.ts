@@ -58,6 +58,8 @@ describe('loadConfig', () => {
     [{ Q2_MASTER_PASSPHRASE: 'long enough passphrase', Q2_MASTER_KEY_FILE: '/k' }, 'Q2_MASTER_PASSPHRASE'],
     [{ Q2_SMS_WEBHOOK_URL: 'https://sms.example' }, 'Q2_SMS_WEBHOOK_SECRET'],
     [{ Q2_SYSLOG_URL: 'http://siem:514' }, 'Q2_SYSLOG_URL'],
+    [{ Q2_ALERT_WEBHOOK_URL: 'https://hooks.example/q2' }, 'Q2_ALERT_WEBHOOK_SECRET'],
+    [{ Q2_ALERT_WEBHOOK_URL: 'https://hooks.example/q2', Q2_ALERT_WEBHOOK_SECRET: 'short' }, 'Q2_ALERT_WEBHOOK_SECRET'],
     [{ Q2_LOG_LEVEL: 'verbose' }, 'Q2_LOG_LEVEL'],
     [{ Q2_DATABSE_URL: 'postgres://x' }, 'Q2_DATABSE_URL'],
   ])('refuses %o with one line naming %s', (env, variable) => {

@@ -12,7 +12,7 @@ const KNOWN = new Set([
   'Q2_HOST', 'Q2_PORT', 'Q2_DATA_DIR', 'Q2_DATABASE_URL', 'Q2_REDIS_URL', 'Q2_TLS_CERT', 'Q2_TLS_KEY',
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
-  'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
+  'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
   'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
@@ -84,6 +84,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (new URL(publicUrl).pathname !== '/' || new URL(publicUrl).search) {
     throw new ConfigError('Q2_PUBLIC_URL', 'must be an origin (scheme, host, port) without a path');
   }
+  const alertWebhookSecret = get('Q2_ALERT_WEBHOOK_SECRET');
+  if (get('Q2_ALERT_WEBHOOK_URL') && !alertWebhookSecret) {
+    throw new ConfigError('Q2_ALERT_WEBHOOK_SECRET', 'required when Q2_ALERT_WEBHOOK_URL is set (alerts are signed)');
+  }
+  if (alertWebhookSecret !== undefined && alertWebhookSecret.length < 32) {
+    throw new ConfigError('Q2_ALERT_WEBHOOK_SECRET', 'must be at least 32 characters');
+  }
   const redisUrl = get('Q2_REDIS_URL');
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');
@@ -128,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(smsWebhookSecret ? { smsWebhookSecret } : {}),
       ...(syslogUrl ? { syslogUrl: parseUrl('Q2_SYSLOG_URL', syslogUrl, ['tcp', 'tls', 'udp']) } : {}),
       ...(alertWebhookUrl ? { alertWebhookUrl: parseUrl('Q2_ALERT_WEBHOOK_URL', alertWebhookUrl, ['https', 'http']) } : {}),
+      ...(alertWebhookSecret ? { alertWebhookSecret } : {}),
     },
   };
   return deepFreeze(config);

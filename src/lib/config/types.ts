@@ -41,6 +41,8 @@ export interface NotifyConfig {
   smsWebhookSecret?: string;
   syslogUrl?: string;
   alertWebhookUrl?: string;
+  /** HMAC key signing alert webhooks (required with alertWebhookUrl: alerts are never sent unsigned). */
+  alertWebhookSecret?: string;
 }
 
 export interface Config {

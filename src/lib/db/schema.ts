@@ -442,6 +442,22 @@ export interface ApiKeysTable {
   revoked_reason: string | null;
 }
 
+/** `detection_alerts` (0010_detection_alerts; src/modules/detection): one row per rule hit. */
+export interface DetectionAlertsTable {
+  id: string;
+  rule_id: string;
+  rule_version: bigint;
+  /** 'low' | 'medium' | 'high' | 'critical' */
+  severity: string;
+  title: string;
+  group_key: string;
+  /** JSON array of EventSummary (the triggering events, at most 20). */
+  events: string;
+  created_at: bigint;
+  acked_at: bigint | null;
+  acked_by: string | null;
+}
+
 export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -476,4 +492,5 @@ export interface Tables {
   marketdata_symbols: MarketdataSymbolsTable;
   marketdata_halts: MarketdataHaltsTable;
   api_keys: ApiKeysTable;
+  detection_alerts: DetectionAlertsTable;
 }

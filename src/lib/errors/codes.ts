@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   PRICE_SOURCE_EXISTS: { status: 409, title: 'Price source id already used' },
   PRICE_SYMBOL_UNCONFIGURED: { status: 422, title: 'Symbol has no market-data policy' },
   MARKET_NOT_HALTED: { status: 409, title: 'Symbol has no halt to lift' },
+  // Detection and alerts (src/modules/detection)
+  ALERT_NOT_FOUND: { status: 404, title: 'Alert not found' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

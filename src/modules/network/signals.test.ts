@@ -29,6 +29,9 @@ describe('signals from security events', () => {
   it('weights detection alerts by severity and anomalies by score', () => {
     expect(map({ type: 'detection.alert', details: { severity: 'critical', userId: 'u9' } }))
       .toEqual({ kind: 'detection-alert', subjects: ['ip:192.0.2.1', 'user:u9'], weight: weights['detection-alert'] * 2 });
+    // What the detection module actually emits for a rule hit.
+    expect(map({ type: 'alert.raised', details: { severity: 'high', ruleId: 'brute-force.ip' } }))
+      .toEqual({ kind: 'detection-alert', subjects: ['ip:192.0.2.1'], weight: weights['detection-alert'] });
     expect(map({ type: 'detection.anomaly', details: { score: 12 } })).toEqual({ kind: 'anomaly', subjects: ['ip:192.0.2.1'], weight: 12 });
     expect(map({ type: 'detection.anomaly', details: { score: 'high' } })).toBeNull();
   });

@@ -46,7 +46,8 @@ export function signalFromEvent(event: SecurityEvent, ipKey: (ip: string) => str
   if ((event.type.startsWith('auth.') || event.type.startsWith('mfa.')) && !event.type.startsWith('auth.register') && failed(event)) {
     return ipSubject.length ? { kind: 'auth-failure', subjects: ipSubject } : null;
   }
-  if (event.type === 'detection.alert') {
+  // `alert.raised` is what the detection module emits for each rule hit (src/modules/detection).
+  if (event.type === 'alert.raised' || event.type === 'detection.alert') {
     const severity = typeof event.details.severity === 'string' ? SEVERITY[event.details.severity] ?? 1 : 1;
     const user = typeof event.details.userId === 'string' ? [`user:${event.details.userId}`] : [];
     return { kind: 'detection-alert', subjects: [...ipSubject, ...user], weight: weights['detection-alert'] * severity };

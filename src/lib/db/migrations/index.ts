@@ -16,6 +16,7 @@ import { network } from './0006_network.js';
 import { trading } from './0007_trading.js';
 import { marketData } from './0008_marketdata.js';
 import { apiKeys } from './0009_api_keys.js';
+import { detectionAlerts } from './0010_detection_alerts.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0007_trading': trading,
   '0008_marketdata': marketData,
   '0009_api_keys': apiKeys,
+  '0010_detection_alerts': detectionAlerts,
 };
