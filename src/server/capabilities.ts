@@ -5,7 +5,7 @@
 import { createNotifiers } from '../lib/notify/index.js';
 import { createApiKeysCapability } from '../modules/apikeys/index.js';
 import { createAuditCapability } from '../modules/audit/index.js';
-import { createDetectionCapability } from '../modules/detection/index.js';
+import { createDetectionCapability, type DetectionCapabilityOptions } from '../modules/detection/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMarketDataCapability, type MarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
@@ -16,6 +16,7 @@ import type { Capability, PlatformCore } from './capability.js';
 
 export interface CapabilityOptions {
   network?: NetworkCapabilityOptions;
+  detection?: DetectionCapabilityOptions;
 }
 
 export async function createCapabilities(core: PlatformCore, options: CapabilityOptions = {}): Promise<Capability[]> {
@@ -23,7 +24,10 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   // Audit first: it subscribes to the event bus, so it must exist before anything emits.
   const audit = await createAuditCapability(core);
   // Detection and SIEM export consume the bus too; created before anything else emits.
-  const detection = createDetectionCapability(core, config.notify.alertWebhookSecret ? { webhookSecret: config.notify.alertWebhookSecret } : {});
+  const detection = createDetectionCapability(core, {
+    ...(config.notify.alertWebhookSecret ? { webhookSecret: config.notify.alertWebhookSecret } : {}),
+    ...options.detection,
+  });
   const siem = createSiemCapability(core);
   const network = await createNetworkCapability(core, options.network);
   const notifiers = createNotifiers(config.notify, clock);

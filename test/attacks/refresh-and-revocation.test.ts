@@ -13,7 +13,12 @@ let platform: TestPlatform;
 const events: string[] = [];
 
 beforeAll(async () => {
-  platform = await startTestPlatform({}, { clock });
+  // This suite plays attacker and victim from one address; the network layer's adaptive limits
+  // (tested on their own in test/e2e/network-*) would rightly throttle that address.
+  platform = await startTestPlatform({}, {
+    clock,
+    capabilities: { network: { config: { adaptive: { weights: { 'auth-failure': 0, 'signature-invalid': 0, 'rate-limited': 0, 'detection-alert': 0, anomaly: 0, 'auth-success': 0, 'good-standing': 0 } } } } },
+  });
   platform.events.subscribe('test', (e) => { events.push(e.type); });
 });
 afterAll(async () => platform.stop());

@@ -26,7 +26,12 @@ function routes(app: FastifyInstance): void {
 }
 
 beforeAll(async () => {
-  platform = await startTestPlatform({ Q2_TRUST_PROXY: '127.0.0.1/32' }, { clock, routes: [routes], insecureHttp: true });
+  // Exact thresholds from login failures alone: the detection module's own brute-force alerts
+  // (which also feed risk, src/modules/network/signals.ts) would add their weight on top, so its
+  // rules are off here; the mapping of alerts to risk is tested in signals.test.ts.
+  platform = await startTestPlatform({ Q2_TRUST_PROXY: '127.0.0.1/32' }, {
+    clock, routes: [routes], insecureHttp: true, capabilities: { detection: { rules: [] } },
+  });
   platform.events.subscribe('test', (e: SecurityEvent) => {
     if (e.type === 'network.risk_tier_changed' && e.target === `ip:${CLIENT}`) tierEvents.push([e.details.from, e.details.to]);
   });

@@ -34,8 +34,11 @@ export async function startTestPlatform(
     statePrefix: STATE_PREFIX,
     // The test machine's own CPU load must not shed test requests; shedding is tested with an
     // injected load signal in test/e2e/network-shedding.test.ts.
-    capabilities: { network: { loadSample: () => ({ eventLoopDelayMs: 0, heapUsedRatio: 0 }) } },
     ...options,
+    capabilities: {
+      ...options.capabilities,
+      network: { loadSample: () => ({ eventLoopDelayMs: 0, heapUsedRatio: 0 }), ...options.capabilities?.network },
+    },
   });
   const result: TestPlatform = {
     ...platform,
