@@ -7,7 +7,7 @@ import type { Config } from '../lib/config/index.js';
 import type { Clock } from '../lib/clock/index.js';
 import type { Database } from '../lib/db/index.js';
 import type { Logger } from '../lib/log/index.js';
-import type { FieldProtector } from '../lib/protect/index.js';
+import type { FieldContext, FieldProtector } from '../lib/protect/index.js';
 import {
   createBlindIndex, createKekProviders, createKeyManager, createKyselyKeyRingStore, createSymmetricEncryption,
   ensureDevelopmentMasterKey, type BlindIndex, type KekProvider, type KeyManager, type SymmetricEncryption,
@@ -26,6 +26,21 @@ export interface PlatformCrypto {
 /** Key ring id for fields that belong to no particular user (signing keys, API secrets, …). */
 export const PLATFORM_FIELD_KEY = 'fields';
 
+/**
+ * The FieldProtector port over the crypto module: the caller's {table, column, rowId} become
+ * the envelope's authenticated context, and `keyId` picks the key ring key (default: the
+ * instance's). The one adapter, used by the server and by tests of capabilities that store secrets.
+ */
+export function createFieldProtector(symmetric: SymmetricEncryption, blindIndex: BlindIndex): FieldProtector {
+  const options = (ctx: FieldContext) => ({ context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) });
+  return {
+    encrypt: (plaintext, ctx) => symmetric.encrypt(plaintext, options(ctx)),
+    decrypt: (ciphertext, ctx) => symmetric.decryptString(ciphertext, options(ctx)),
+    blindIndex: (value, purpose) => blindIndex.compute(purpose, value),
+    blindIndexCandidates: (value, purpose) => blindIndex.candidates(purpose, value),
+  };
+}
+
 export async function createPlatformCrypto(deps: { config: Config; db: Database; clock: Clock; logger: Logger }): Promise<PlatformCrypto> {
   const { config, db, clock, logger } = deps;
   if (config.developmentMode && (await ensureDevelopmentMasterKey(config.dataDir))) {
@@ -35,12 +50,7 @@ export async function createPlatformCrypto(deps: { config: Config; db: Database;
   const keyManager = createKeyManager({ store: createKyselyKeyRingStore(db.kysely), kek: keks.current, previousKeks: keks.previous, clock });
   const symmetric = createSymmetricEncryption({ keyManager, defaultKeyId: PLATFORM_FIELD_KEY });
   const blindIndex = createBlindIndex({ keyManager });
-  const protector: FieldProtector = {
-    encrypt: (plaintext, ctx) => symmetric.encrypt(plaintext, { context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) }),
-    decrypt: (ciphertext, ctx) => symmetric.decryptString(ciphertext, { context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) }),
-    blindIndex: (value, purpose) => blindIndex.compute(purpose, value),
-    blindIndexCandidates: (value, purpose) => blindIndex.candidates(purpose, value),
-  };
+  const protector = createFieldProtector(symmetric, blindIndex);
   return {
     keyManager, symmetric, protector, blindIndex, kek: keks.current,
     async close() {

@@ -1,6 +1,6 @@
 /**
  * Test support: the real key-ring FieldProtector (src/modules/crypto) over a test database,
- * adapted exactly as src/server/crypto-wiring.ts does for the server — AES-256-GCM envelopes
+ * through the same adapter the server uses (src/server/crypto-wiring.ts) — AES-256-GCM envelopes
  * with table/column/row as associated data, HMAC blind indexes — under a random local master
  * key. Tests of capabilities that store secrets use it instead of a fake, so they also prove
  * that their ciphertexts round-trip through the production cipher on each dialect.
@@ -8,7 +8,8 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Database } from '../../src/lib/db/index.js';
-import type { FieldContext, FieldProtector } from '../../src/lib/protect/index.js';
+import type { FieldProtector } from '../../src/lib/protect/index.js';
+import { createFieldProtector } from '../../src/server/crypto-wiring.js';
 import {
   createBlindIndex, createKeyManager, createKyselyKeyRingStore, createLocalKekProvider, createSymmetricEncryption,
 } from '../../src/modules/crypto/index.js';
@@ -22,12 +23,8 @@ export function createTestProtector(db: Database): TestProtector {
   const keyManager = createKeyManager({ store: createKyselyKeyRingStore(db.kysely), kek });
   const symmetric = createSymmetricEncryption({ keyManager, defaultKeyId: 'fields' });
   const blindIndex = createBlindIndex({ keyManager });
-  const options = (ctx: FieldContext) => ({ context: { table: ctx.table, column: ctx.column, row: ctx.rowId }, ...(ctx.keyId ? { keyId: ctx.keyId } : {}) });
   return {
-    encrypt: (plaintext, ctx) => symmetric.encrypt(plaintext, options(ctx)),
-    decrypt: (ciphertext, ctx) => symmetric.decryptString(ciphertext, options(ctx)),
-    blindIndex: (value, purpose) => blindIndex.compute(purpose, value),
-    blindIndexCandidates: (value, purpose) => blindIndex.candidates(purpose, value),
+    ...createFieldProtector(symmetric, blindIndex),
     async close() {
       await keyManager.close();
       await kek.close?.();
