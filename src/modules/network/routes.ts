@@ -21,7 +21,6 @@ export interface NetworkRouteDeps {
   now(): number;
 }
 
-
 const ruleSchema = {
   type: 'object',
   additionalProperties: false,
