@@ -108,6 +108,7 @@ export const ERROR_CODES = {
   MARKET_NOT_HALTED: { status: 409, title: 'Symbol has no halt to lift' },
   // Detection and alerts (src/modules/detection)
   ALERT_NOT_FOUND: { status: 404, title: 'Alert not found' },
+  EVENT_STREAM_LIMIT: { status: 429, title: 'Too many open event streams' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
