@@ -458,6 +458,61 @@ export interface DetectionAlertsTable {
   acked_by: string | null;
 }
 
+/** `incidents` (0011_incidents; src/modules/incidents): one row per incident. */
+export interface IncidentsTable {
+  id: string;
+  title: string;
+  /** 'low' | 'medium' | 'high' | 'critical' */
+  severity: string;
+  /** 'detected' | 'contained' | 'investigating' | 'recovered' | 'closed' */
+  status: string;
+  /** A user id, or 'system' for incidents opened from alerts. */
+  opened_by: string;
+  /** JSON array of detection alert ids. */
+  source_alert_ids: string;
+  dedup_key: string | null;
+  detected_at: bigint;
+  opened_at: bigint;
+  contained_at: bigint | null;
+  recovered_at: bigint | null;
+  closed_at: bigint | null;
+  lessons_learned: string | null;
+  updated_at: bigint;
+}
+
+/** `incident_steps` (0011_incidents): every transition and containment action, append-only. */
+export interface IncidentStepsTable {
+  id: string;
+  incident_id: string;
+  at: bigint;
+  actor: string;
+  /** 'opened' | 'alert' | 'transition' | 'action' */
+  kind: string;
+  what: string;
+  target: string | null;
+  /** 'success' | 'failure' | 'skipped' | 'info' */
+  result: string;
+  /** JSON object. */
+  details: string;
+}
+
+/** `incident_open_keys` (0011_incidents): (rule, group) pairs with an incident not yet closed. */
+export interface IncidentOpenKeysTable {
+  dedup_key: string;
+  incident_id: string;
+}
+
+/** `vulnerabilities` (0011_incidents): found/remediated times for the remediation KPI. */
+export interface VulnerabilitiesTable {
+  id: string;
+  severity: string;
+  title: string;
+  found_at: bigint;
+  remediated_at: bigint | null;
+  recorded_by: string;
+  updated_at: bigint;
+}
+
 export interface Tables {
   users: UsersTable;
   sessions: SessionsTable;
@@ -493,4 +548,8 @@ export interface Tables {
   marketdata_halts: MarketdataHaltsTable;
   api_keys: ApiKeysTable;
   detection_alerts: DetectionAlertsTable;
+  incidents: IncidentsTable;
+  incident_steps: IncidentStepsTable;
+  incident_open_keys: IncidentOpenKeysTable;
+  vulnerabilities: VulnerabilitiesTable;
 }

@@ -17,6 +17,7 @@ import { trading } from './0007_trading.js';
 import { marketData } from './0008_marketdata.js';
 import { apiKeys } from './0009_api_keys.js';
 import { detectionAlerts } from './0010_detection_alerts.js';
+import { incidents } from './0011_incidents.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0008_marketdata': marketData,
   '0009_api_keys': apiKeys,
   '0010_detection_alerts': detectionAlerts,
+  '0011_incidents': incidents,
 };
