@@ -44,7 +44,17 @@ export interface AuthServiceDeps {
   mfa: MfaPort;
   events: SecurityEventBus;
   clock: Clock;
+  /**
+   * Keyed blind index (the FieldProtector's HMAC) for the pseudonymous identifiers detection
+   * needs: the account key of a failed login (also for unknown emails) and the device
+   * fingerprint of a login. Without it the events carry neither.
+   */
+  pseudonyms?: { blindIndex(value: string, purpose: string): Promise<string> };
 }
+
+/** Blind-index purposes of the pseudonyms put in login events for detection (docs/detection.md). */
+export const ACCOUNT_KEY_PURPOSE = 'detection.account';
+export const DEVICE_PURPOSE = 'detection.device';
 
 /** Brute-force counter key for an email, the same whether or not the account exists. */
 function accountKeyForEmail(email: string): string {
@@ -52,7 +62,12 @@ function accountKeyForEmail(email: string): string {
 }
 
 export function createAuthService(deps: AuthServiceDeps) {
-  const { users, hasher, tokens, sessions, revocation, guard, pending, mfa, events, clock } = deps;
+  const { users, hasher, tokens, sessions, revocation, guard, pending, mfa, events, clock, pseudonyms } = deps;
+
+  /** The same key whether or not the account exists, so stuffing detection counts unknown emails too. */
+  const accountKeyOf = async (email: string) => (pseudonyms ? { accountKey: await pseudonyms.blindIndex(normaliseEmail(email), ACCOUNT_KEY_PURPOSE) } : {});
+  /** A keyed fingerprint of the User-Agent: lets detection spot a new device without keeping the raw header. */
+  const deviceOf = async (ctx: RequestContext) => (pseudonyms && ctx.userAgent ? { device: await pseudonyms.blindIndex(ctx.userAgent, DEVICE_PURPOSE) } : {});
 
   function emit(type: string, outcome: 'success' | 'failure' | 'denied' | 'info', actor: string, ctx: RequestContext, details: Record<string, unknown> = {}, target: string | null = null) {
     events.emit({ type, actor, target, outcome, ip: ctx.ip, requestId: ctx.requestId, details });
@@ -102,7 +117,7 @@ export function createAuthService(deps: AuthServiceDeps) {
 
   async function startSession(user: User, amr: readonly string[], ctx: RequestContext): Promise<TokenPair> {
     const session = await sessions.start({ userId: user.id, amr, authTimeMs: clock.now() }, ctx);
-    emit('auth.login', 'success', user.id, ctx, { amr, sessionId: session.sessionId }, user.id);
+    emit('auth.login', 'success', user.id, ctx, { amr, sessionId: session.sessionId, ...(await deviceOf(ctx)) }, user.id);
     return issue(session);
   }
 
@@ -128,12 +143,12 @@ export function createAuthService(deps: AuthServiceDeps) {
       const user = await users.findByEmail(email);
       if (!user) {
         await hasher.dummyVerify(password);
-        await fail(emailKey, null, ctx, 'auth.login', { reason: 'bad_credentials' });
+        await fail(emailKey, null, ctx, 'auth.login', { reason: 'bad_credentials', ...(await accountKeyOf(email)) });
         throw new AppError('AUTH_INVALID_CREDENTIALS', 'Email or password is wrong.');
       }
       const passwordOk = await hasher.verify(user.passwordHash, password);
       if (!passwordOk) {
-        await fail(emailKey, user.id, ctx, 'auth.login', { reason: 'bad_credentials' });
+        await fail(emailKey, user.id, ctx, 'auth.login', { reason: 'bad_credentials', ...(await accountKeyOf(email)) });
         throw new AppError('AUTH_INVALID_CREDENTIALS', 'Email or password is wrong.');
       }
       if (user.status !== 'active') {

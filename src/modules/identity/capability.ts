@@ -42,7 +42,7 @@ export function createIdentity(core: PlatformCore, options: IdentityOptions) {
   const guard = createBruteForceGuard({ state, clock, ...(options.bruteForce ? { policy: options.bruteForce } : {}) });
   const pending = createPendingLoginStore(state);
   const hasher = createPasswordHasher(options.argon2);
-  const auth = createAuthService({ users, hasher, tokens, sessions, revocation, guard, pending, mfa, events, clock });
+  const auth = createAuthService({ users, hasher, tokens, sessions, revocation, guard, pending, mfa, events, clock, pseudonyms: protector });
   const csrf: CsrfKeys = { key: (version) => core.crypto.keyManager.deriveKey('fields', 'csrf/v1', version) };
   const bearer = createBearerAuthenticator({ tokens, revocation, sessions, clock, csrf });
   const pendingPeek = async (token: string) => pending.peek(token, 'mfa');
