@@ -5,7 +5,9 @@
 import { createNotifiers } from '../lib/notify/index.js';
 import { createApiKeysCapability } from '../modules/apikeys/index.js';
 import { createAuditCapability } from '../modules/audit/index.js';
-import { createDetectionCapability, type DetectionCapabilityOptions } from '../modules/detection/index.js';
+import {
+  adminRecipients, createAlertDeliveryCapability, createDetectionCapability, type AlertDeliveryOptions, type DetectionCapabilityOptions,
+} from '../modules/detection/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
 import { createMarketDataCapability, type MarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
@@ -17,6 +19,8 @@ import type { Capability, PlatformCore } from './capability.js';
 export interface CapabilityOptions {
   network?: NetworkCapabilityOptions;
   detection?: DetectionCapabilityOptions;
+  /** Live event stream and alert email (tests shorten heartbeats and backoff). */
+  delivery?: AlertDeliveryOptions;
 }
 
 export async function createCapabilities(core: PlatformCore, options: CapabilityOptions = {}): Promise<Capability[]> {
@@ -39,6 +43,11 @@ export async function createCapabilities(core: PlatformCore, options: Capability
     webauthn: { rpId: publicUrl.hostname, rpName: 'Q2', origins: [publicUrl.origin] },
   });
   const identity = createIdentityCapability(core, { protector: crypto.protector, mfa, ...(notifiers.mailer ? { mailer: notifiers.mailer } : {}) });
+  // Alert stream and email: listed after notify so it closes (and stops mailing) before the mailer does.
+  const delivery = await createAlertDeliveryCapability(core, {
+    alerts: detection.alerts, ...(notifiers.mailer ? { mailer: notifiers.mailer } : {}),
+    recipients: adminRecipients({ db, emailOf: (id) => identity.identity.users.email({ id }) }),
+  }, options.delivery);
   // Network first: its gates run before any other capability's, cheapest checks before expensive work.
   // Audit first in the list so it closes last, after every other capability's final events.
   // Notifiers close after everything that may still send (listed first, closed last but audit).
@@ -48,7 +57,7 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const trading = await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users });
   cancelRestingOrdersOnHalt(core, marketData, trading);
   const apiKeys = await createApiKeysCapability(core);
-  return [audit, detection, siem, notify, network, identity, apiKeys, marketData, trading];
+  return [audit, detection, siem, notify, delivery, network, identity, apiKeys, marketData, trading];
 }
 
 /**

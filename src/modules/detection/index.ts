@@ -3,6 +3,9 @@
  * the database, admin routes and a signed real-time webhook. See docs/detection.md.
  */
 export { createDetectionCapability, type DetectionCapability, type DetectionCapabilityOptions } from './capability.js';
+export {
+  adminRecipients, createAlertDeliveryCapability, type AlertDeliveryCapability, type AlertDeliveryOptions,
+} from './delivery/index.js';
 export { createDetector, MAX_EVIDENCE, type Detector } from './engine/detector.js';
 export { DEFAULT_RULES } from './rules/defaults.js';
 export { fieldOf, matchesEvent } from './rules/match.js';
