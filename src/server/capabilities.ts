@@ -9,6 +9,7 @@ import {
   adminRecipients, createAlertDeliveryCapability, createDetectionCapability, type AlertDeliveryOptions, type DetectionCapabilityOptions,
 } from '../modules/detection/index.js';
 import { createIdentityCapability } from '../modules/identity/capability.js';
+import { createIncidentsCapability, type IncidentsCapabilityOptions } from '../modules/incidents/index.js';
 import { createMarketDataCapability, type MarketDataCapability } from '../modules/marketdata/index.js';
 import { createMfaService } from '../modules/mfa/index.js';
 import { createNetworkCapability, type NetworkCapabilityOptions } from '../modules/network/index.js';
@@ -21,6 +22,8 @@ export interface CapabilityOptions {
   detection?: DetectionCapabilityOptions;
   /** Live event stream and alert email (tests shorten heartbeats and backoff). */
   delivery?: AlertDeliveryOptions;
+  /** Auto-open severity and automatic containment policy (docs/incidents.md). */
+  incidents?: IncidentsCapabilityOptions;
 }
 
 export async function createCapabilities(core: PlatformCore, options: CapabilityOptions = {}): Promise<Capability[]> {
@@ -57,7 +60,9 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const trading = await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users });
   cancelRestingOrdersOnHalt(core, marketData, trading);
   const apiKeys = await createApiKeysCapability(core);
-  return [audit, detection, siem, notify, delivery, network, identity, apiKeys, marketData, trading];
+  // Incident response acts through identity, API keys, network and trading: created after them.
+  const incidents = createIncidentsCapability(core, { audit, detection, identity: identity.identity, apiKeys, network, trading }, options.incidents);
+  return [audit, detection, siem, notify, delivery, network, identity, apiKeys, marketData, trading, incidents];
 }
 
 /**

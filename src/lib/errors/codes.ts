@@ -109,6 +109,12 @@ export const ERROR_CODES = {
   // Detection and alerts (src/modules/detection)
   ALERT_NOT_FOUND: { status: 404, title: 'Alert not found' },
   EVENT_STREAM_LIMIT: { status: 429, title: 'Too many open event streams' },
+  // Incident response (src/modules/incidents)
+  INCIDENT_NOT_FOUND: { status: 404, title: 'Incident not found' },
+  INCIDENT_TRANSITION_INVALID: { status: 409, title: 'Incident status transition not allowed' },
+  INCIDENT_LESSONS_REQUIRED: { status: 422, title: 'Closing an incident requires lessons learned' },
+  INCIDENT_STATUS_CONFLICT: { status: 409, title: 'Incident changed concurrently' },
+  INCIDENT_CLOSED: { status: 409, title: 'Incident is closed' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
