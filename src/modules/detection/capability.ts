@@ -7,16 +7,24 @@
 import { Counter } from 'prom-client';
 
 import type { Capability, PlatformCore } from '../../server/capability.js';
+import { createBaselines } from './baseline/baseline.js';
+import type { BaselinePolicy } from './baseline/profile.js';
 import { createDetector } from './engine/detector.js';
+import { createGeoipLocator, type GeoLocator } from './geo/locator.js';
 import { alertRoutes } from './http/routes.js';
 import { DEFAULT_RULES } from './rules/defaults.js';
 import type { DetectionRule } from './rules/types.js';
 import { validateRules } from './rules/validate.js';
+import { manifestOf } from './rules/manifest.js';
+import { recordRuleSet } from './store/rule-set-record.js';
 import { createAlertStore, type AlertStore } from './store/alert-store.js';
 import { createAlertWebhook, type AlertWebhookOptions } from './webhook/alert-webhook.js';
 
 export interface DetectionCapabilityOptions {
   rules?: readonly DetectionRule[];
+  /** IP geolocation for travel / new-country rules and baselines; default geoip-lite (loaded lazily), `false` for none. */
+  geo?: GeoLocator | false;
+  baseline?: BaselinePolicy;
   /** HMAC secret of the alert webhook; without it no webhook is sent (never unsigned). */
   webhookSecret?: string;
   webhook?: Partial<Pick<AlertWebhookOptions, 'fetch' | 'sleep' | 'maxAttempts' | 'baseDelayMs'>>;
@@ -30,7 +38,13 @@ export interface DetectionCapability extends Capability {
 
 export function createDetectionCapability(core: PlatformCore, options: DetectionCapabilityOptions = {}): DetectionCapability {
   const rules = options.rules ? validateRules(options.rules) : DEFAULT_RULES;
-  const detector = createDetector({ state: core.state, clock: core.clock, rules });
+  const geo = options.geo === false ? undefined : options.geo ?? createGeoipLocator();
+  const detector = createDetector({ state: core.state, clock: core.clock, rules, ...(geo ? { geo } : {}) });
+  const baselines = createBaselines({ state: core.state, ...(geo ? { geo } : {}), ...(options.baseline ? { policy: options.baseline } : {}) });
+  // Rule changes are audited once per cluster: the replica that records the new set reports it.
+  const ruleAudit = recordRuleSet(core.state, manifestOf(rules)).then((change) => {
+    if (change) core.events.emit({ type: 'detection.rules.changed', actor: 'system', target: change.ruleSet, outcome: 'info', ip: null, requestId: null, details: { ...change } });
+  }, (err: unknown) => core.logger.error({ err }, 'could not record the detection rule set'));
   const alerts = createAlertStore(core.db);
   const raised = new Counter({
     name: 'q2_alerts_total', help: 'Alerts raised by detection rules, by severity',
@@ -49,9 +63,14 @@ export function createDetectionCapability(core: PlatformCore, options: Detection
       raised.inc({ severity: alert.severity });
       core.events.emit({
         type: 'alert.raised', actor: 'system', target: alert.id, outcome: 'info', ip: event.ip, requestId: event.requestId,
-        details: { ruleId: alert.ruleId, ruleVersion: alert.ruleVersion, severity: alert.severity, groupKey: alert.groupKey },
+        details: { ...hit.facts, ruleId: alert.ruleId, ruleVersion: alert.ruleVersion, severity: alert.severity, groupKey: alert.groupKey },
       });
       webhook?.send(alert);
+    }
+    const anomaly = await baselines.observe(event);
+    if (anomaly) {
+      // Feeds the network module's adaptive limits; `level: high` also meets the behaviour-anomaly rule.
+      core.events.emit({ type: 'detection.anomaly', actor: 'system', target: anomaly.userId, outcome: 'info', ip: event.ip, requestId: event.requestId, details: { ...anomaly } });
     }
   });
 
@@ -60,6 +79,7 @@ export function createDetectionCapability(core: PlatformCore, options: Detection
     alerts,
     routes: [alertRoutes({ alerts, events: core.events, clock: core.clock })],
     async close() {
+      await ruleAudit;
       await core.events.drain();
       unsubscribe();
       await webhook?.idle();

@@ -38,7 +38,7 @@ const rule = <T>(id: string) => DEFAULT_RULES.find((r) => r.id === id) as T;
 const makers: Record<string, (i: number) => SecurityEvent> = {
   'brute-force.account': () => ev({ type: 'auth.login', target: 'user-1', ip: null, details: { reason: 'bad_credentials' } }),
   'brute-force.ip': () => ev({ type: 'auth.login', target: null, ip: '198.51.100.20' }),
-  'credential-stuffing': (i) => ev({ type: 'auth.login', target: `victim-${i}`, ip: '198.51.100.30' }),
+  'credential-stuffing': (i) => ev({ type: 'auth.login', target: null, ip: '198.51.100.30', details: { accountKey: `key-${i}` } }),
   'signature-failure-burst': (i) => ev({ type: ['signature.invalid', 'signature.expired', 'signature.replay'][i % 3]!, ip: '198.51.100.40' }),
   'risk-rejection-burst': () => ev({ type: 'risk.rejected', actor: 'trader-1', outcome: 'denied', ip: null }),
 };

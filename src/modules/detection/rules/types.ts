@@ -16,10 +16,11 @@ export interface EventMatcher {
 }
 
 /**
- * A field of the event used as group key or distinct value: `actor`, `target`, `ip`, or
- * `details.<name>` (string values only). An event whose field is missing does not count.
+ * A field of the event used as group key or distinct value: `actor`, `target`, `ip`,
+ * `details.<name>` (string values only), or `geo.country` (the ISO country of `ip`, looked up
+ * offline). An event whose field is missing (or whose address is not located) does not count.
  */
-export type EventField = 'actor' | 'target' | 'ip' | `details.${string}`;
+export type EventField = 'actor' | 'target' | 'ip' | 'geo.country' | `details.${string}`;
 
 interface RuleBase {
   id: string;
@@ -60,7 +61,36 @@ export interface SingleRule extends RuleBase {
   groupBy: EventField;
 }
 
-export type DetectionRule = ThresholdRule | DistinctRule | SequenceRule | SingleRule;
+/**
+ * Impossible travel: the speed implied by this located event and the group's previous located
+ * event exceeds `maxKmh`. Distances shorter than `minKm` (after subtracting both locations'
+ * accuracy radii) never fire: nearby addresses, VPN exits and geolocation jitter. `windowMs` is
+ * both how long the previous location is remembered and the alert dedup window.
+ */
+export interface TravelRule extends RuleBase {
+  kind: 'travel';
+  match: EventMatcher;
+  groupBy: EventField;
+  maxKmh: number;
+  minKm: number;
+}
+
+/**
+ * A value of `field` never seen for the group, once the group has an established history of at
+ * least `minHistory` earlier observations (new country, new device). The history keeps the
+ * `maxValues` most recently seen values for `historyMs` after the last observation.
+ */
+export interface NewValueRule extends RuleBase {
+  kind: 'new-value';
+  match: EventMatcher;
+  groupBy: EventField;
+  field: EventField;
+  minHistory: number;
+  maxValues: number;
+  historyMs: number;
+}
+
+export type DetectionRule = ThresholdRule | DistinctRule | SequenceRule | SingleRule | TravelRule | NewValueRule;
 
 /** What an alert keeps of each triggering event: enough to investigate, no request bodies. */
 export interface EventSummary {
@@ -78,4 +108,6 @@ export interface RuleHit {
   rule: DetectionRule;
   groupKey: string;
   events: EventSummary[];
+  /** What the rule measured (travel speed, the new country, …): added to `alert.raised` details. */
+  facts?: Readonly<Record<string, string | number>>;
 }

@@ -4,7 +4,7 @@
  */
 import type { DetectionRule, EventField } from './types.js';
 
-const FIELD = /^(actor|target|ip|details\.[A-Za-z0-9_]{1,64})$/;
+const FIELD = /^(actor|target|ip|geo\.country|details\.[A-Za-z0-9_]{1,64})$/;
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 function checkField(rule: DetectionRule, field: EventField): void {
@@ -25,7 +25,15 @@ export function validateRules(rules: readonly DetectionRule[]): readonly Detecti
       continue;
     }
     checkField(rule, rule.groupBy);
-    if (rule.kind === 'distinct') checkField(rule, rule.field);
+    if (rule.kind === 'distinct' || rule.kind === 'new-value') checkField(rule, rule.field);
+    if (rule.kind === 'travel' && !(rule.maxKmh > 0 && rule.maxKmh <= 100_000 && rule.minKm >= 0 && rule.minKm <= 20_000)) {
+      throw new TypeError(`rule ${rule.id}: maxKmh must be in (0, 100000] and minKm in [0, 20000]`);
+    }
+    if (rule.kind === 'new-value') {
+      if (!Number.isSafeInteger(rule.minHistory) || rule.minHistory < 1 || rule.minHistory > 10_000) throw new TypeError(`rule ${rule.id}: minHistory must be 1..10000`);
+      if (!Number.isSafeInteger(rule.maxValues) || rule.maxValues < 1 || rule.maxValues > 100) throw new TypeError(`rule ${rule.id}: maxValues must be 1..100`);
+      if (!Number.isSafeInteger(rule.historyMs) || rule.historyMs < rule.windowMs) throw new TypeError(`rule ${rule.id}: historyMs must be at least windowMs`);
+    }
     if ((rule.kind === 'threshold' || rule.kind === 'distinct') && (!Number.isSafeInteger(rule.count) || rule.count < 1 || rule.count > 10_000)) {
       throw new TypeError(`rule ${rule.id}: count must be 1..10000`);
     }
