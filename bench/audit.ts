@@ -18,7 +18,7 @@ import pg from 'pg';
 import { systemClock } from '../src/lib/clock/index.js';
 import { createDatabase, type Database } from '../src/lib/db/index.js';
 import { createSecurityEventBus } from '../src/lib/events/index.js';
-import { createAuditLogger, generateAuditKeys, subscribeAuditLog, verifyInclusion, type AuditLogger } from '../src/modules/audit/index.js';
+import { createAuditLogger, DEFAULT_CONCURRENCY, generateAuditKeys, subscribeAuditLog, verifyInclusion, type AuditLogger } from '../src/modules/audit/index.js';
 
 const ENTRIES = Number(process.env.BENCH_AUDIT_ENTRIES ?? 200_000);
 /** Appends kept in flight: the concurrency of many request handlers each awaiting its entry. */
@@ -78,10 +78,10 @@ async function appendLoad(db: Database): Promise<AppendResult & { log: AuditLogg
   };
 }
 
-async function busLoad(db: Database, lanes: number): Promise<number> {
+async function busLoad(db: Database, concurrency: number): Promise<number> {
   const log = createAuditLogger({ db, clock: systemClock, ...KEYS, signEveryMs: 0 });
   const bus = createSecurityEventBus({ clock: systemClock, highWaterMark: Number.MAX_SAFE_INTEGER });
-  subscribeAuditLog(bus, log, lanes);
+  subscribeAuditLog(bus, log, concurrency);
   const count = Math.min(ENTRIES, 50_000);
   const started = performance.now();
   for (let i = 0; i < count; i++) {
@@ -153,8 +153,8 @@ export async function benchAudit(): Promise<string> {
       await a.log.close();
     });
     await withDatabase(`sqlite:${join(dir, 'bus.db')}`, async (db) => {
-      rows.push(`| SQLite | durable appends/s via the event bus, 16 lanes | ${fmt(await busLoad(db, 16))} | — | each delivery awaits its commit |`);
-      rows.push(`| SQLite | durable appends/s via the event bus, 1 lane | ${fmt(await busLoad(db, 1))} | — | one commit per event |`);
+      rows.push(`| SQLite | durable appends/s via the event bus, concurrency ${DEFAULT_CONCURRENCY} (default) | ${fmt(await busLoad(db, DEFAULT_CONCURRENCY))} | — | each delivery awaits its commit |`);
+      rows.push(`| SQLite | durable appends/s via the event bus, concurrency 1 | ${fmt(await busLoad(db, 1))} | — | one commit per event |`);
     });
     const pgAdmin = process.env.Q2_BENCH_DATABASE_URL;
     if (pgAdmin) {

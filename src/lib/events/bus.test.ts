@@ -94,4 +94,87 @@ describe('security event bus', () => {
     await bus.drain();
     expect(seen).toEqual(['u1']);
   });
+
+  it('keeps a sequential subscriber strictly ordered through a backlog of thousands', async () => {
+    const bus = createSecurityEventBus({ clock: createManualClock() });
+    const seen: number[] = [];
+    bus.subscribe('slow', async (e) => {
+      await Promise.resolve();
+      seen.push(e.details.i as number);
+    });
+    for (let i = 0; i < 5_000; i++) bus.emit({ ...base, details: { i } });
+    await bus.drain();
+    expect(seen).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+  });
+});
+
+describe('concurrent subscribers', () => {
+  const deferred = () => {
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => { resolve = r; });
+    return { promise, resolve };
+  };
+
+  it('start deliveries in emission order with at most `concurrency` in flight, and drain waits for them', async () => {
+    const bus = createSecurityEventBus({ clock: createManualClock() });
+    const started: number[] = [];
+    const gates = new Map<number, ReturnType<typeof deferred>>();
+    let inFlight = 0;
+    let peak = 0;
+    bus.subscribe('batching', async (e) => {
+      const i = e.details.i as number;
+      started.push(i);
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      const gate = deferred();
+      gates.set(i, gate);
+      await gate.promise;
+      inFlight--;
+    }, { concurrency: 4 });
+    for (let i = 0; i < 10; i++) bus.emit({ ...base, details: { i } });
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([0, 1, 2, 3]);
+    let drained = false;
+    const draining = bus.drain().then(() => { drained = true; });
+    // Finishing one lets exactly one more start, still in emission order.
+    gates.get(2)?.resolve();
+    await new Promise((r) => setImmediate(r));
+    expect(started).toEqual([0, 1, 2, 3, 4]);
+    for (let i = 0; i < 10; i++) {
+      gates.get(i)?.resolve();
+      await new Promise((r) => setImmediate(r));
+    }
+    for (const gate of gates.values()) gate.resolve();
+    await draining;
+    expect(drained).toBe(true);
+    expect(started).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(peak).toBe(4);
+    expect(bus.stats().subscribers[0]).toMatchObject({ backlog: 0, delivered: 10, failed: 0 });
+  });
+
+  it('retries a failed delivery on its own without holding back the others', async () => {
+    const bus = createSecurityEventBus({ clock: createManualClock(), retryDelayMs: () => 0 });
+    const delivered: number[] = [];
+    let failOnce = true;
+    bus.subscribe('flaky', (e) => {
+      const i = e.details.i as number;
+      if (i === 1 && failOnce) {
+        failOnce = false;
+        throw new Error('transient');
+      }
+      delivered.push(i);
+    }, { concurrency: 8 });
+    for (let i = 0; i < 5; i++) bus.emit({ ...base, details: { i } });
+    await bus.drain();
+    expect([...delivered].sort()).toEqual([0, 1, 2, 3, 4]);
+    expect(delivered.indexOf(1)).toBeGreaterThan(delivered.indexOf(2));
+    expect(bus.deadLetters()).toEqual([]);
+  });
+
+  it('refuses a concurrency that is not a positive integer', () => {
+    const bus = createSecurityEventBus({ clock: createManualClock() });
+    for (const concurrency of [0, -1, 1.5, Number.NaN]) {
+      expect(() => bus.subscribe('x', () => undefined, { concurrency })).toThrow(TypeError);
+    }
+  });
 });

@@ -11,12 +11,12 @@ import type { Capability, PlatformCore } from '../../server/capability.js';
 import { auditRoutes } from './http/routes.js';
 import { auditKeysFromKeyManager, type AuditKeys } from './keys/audit-keys.js';
 import { createAuditLogger, type AuditLogger, type Scheduler } from './log/audit-logger.js';
-import { DEFAULT_LANES, subscribeAuditLog } from './log/subscription.js';
+import { DEFAULT_CONCURRENCY, subscribeAuditLog } from './log/subscription.js';
 
 export interface AuditCapabilityOptions {
   keys?: AuditKeys;
-  /** Bus subscriptions awaiting durability in parallel (see log/subscription.ts). */
-  lanes?: number;
+  /** Bus deliveries awaiting durability together (see log/subscription.ts). */
+  concurrency?: number;
   signEveryMs?: number;
   scheduler?: Scheduler;
 }
@@ -60,7 +60,7 @@ export async function createAuditCapability(core: PlatformCore, options: AuditCa
       }
     },
   });
-  const unsubscribe = subscribeAuditLog(core.events, logger, options.lanes ?? DEFAULT_LANES);
+  const unsubscribe = subscribeAuditLog(core.events, logger, options.concurrency ?? DEFAULT_CONCURRENCY);
 
   return {
     name: 'audit',

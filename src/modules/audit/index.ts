@@ -13,7 +13,7 @@ export {
   type AuditLoggerOptions,
   type Scheduler,
 } from './log/audit-logger.js';
-export { DEFAULT_LANES, entryFromEvent, subscribeAuditLog } from './log/subscription.js';
+export { DEFAULT_CONCURRENCY, entryFromEvent, subscribeAuditLog } from './log/subscription.js';
 export type { AuditEntry, AuditEntryInput, AuditOutcome, JsonValue } from './entry/types.js';
 export type { PersonalKind } from './entry/personal.js';
 export type { AuditQuery } from './store/search.js';

@@ -3,21 +3,18 @@
  * (so the bus's retries and dead letters cover a failed write) and still letting group commit
  * batch.
  *
- * The bus delivers to one subscriber strictly one event at a time and waits for its handler. A
- * single subscriber that awaits durability would therefore commit one entry per transaction.
- * So the log subscribes `lanes` times: every lane sees every event in emission order, and lane k
- * handles the events whose emission index ≡ k (mod lanes), skipping the rest at once. Up to
- * `lanes` events are in flight together and share a transaction. The emission index is assigned
- * by the first lane that sees an event — each lane sees the same sequence, so that is the
- * emission order — and remembered per event object, so a retried delivery keeps its index.
- * Entries of one batch are sequenced in arrival order; across lanes `seq` follows emission order
- * closely but not strictly (`time` is the event's own time).
+ * A sequential subscriber that awaits durability would commit one entry per transaction. So the
+ * log subscribes with a `concurrency`: the bus starts deliveries in emission order — each calls
+ * `append` at once, which fixes the entry's place in the next batch — and keeps up to that many
+ * awaiting their commit together. `seq` therefore follows emission order, except for an entry
+ * whose first append failed and was retried by the bus (`time` is always the event's own).
  */
 import type { SecurityEvent, SecurityEventBus } from '../../../lib/events/index.js';
 import type { AuditEntryInput } from '../entry/types.js';
 import type { AppendReceipt } from './audit-logger.js';
 
-export const DEFAULT_LANES = 16;
+/** Appends awaiting durability at once: the largest batch the bus alone can hand one commit. */
+export const DEFAULT_CONCURRENCY = 1_024;
 
 /** SPEC §7: action = the event's `type`; everything else carries over. */
 export function entryFromEvent(event: SecurityEvent): AuditEntryInput {
@@ -36,26 +33,12 @@ export function entryFromEvent(event: SecurityEvent): AuditEntryInput {
 export function subscribeAuditLog(
   events: SecurityEventBus,
   sink: { append(input: AuditEntryInput): Promise<AppendReceipt> },
-  lanes = DEFAULT_LANES,
+  concurrency = DEFAULT_CONCURRENCY,
 ): () => void {
-  if (!Number.isSafeInteger(lanes) || lanes < 1 || lanes > 256) throw new TypeError('audit lanes must be an integer in 1..256');
-  const indexOf = new WeakMap<SecurityEvent, number>();
-  let emitted = 0;
-  const laneOf = (event: SecurityEvent): number => {
-    let index = indexOf.get(event);
-    if (index === undefined) {
-      index = emitted++;
-      indexOf.set(event, index);
-    }
-    return index % lanes;
-  };
-  const unsubscribers: (() => void)[] = [];
-  for (let lane = 0; lane < lanes; lane++) {
-    unsubscribers.push(events.subscribe(lanes === 1 ? 'audit' : `audit#${lane}`, async (event) => {
-      if (laneOf(event) === lane) await sink.append(entryFromEvent(event));
-    }));
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1 || concurrency > 65_536) {
+    throw new TypeError('audit subscription concurrency must be an integer in 1..65536');
   }
-  return () => {
-    for (const unsubscribe of unsubscribers) unsubscribe();
-  };
+  return events.subscribe('audit', async (event) => {
+    await sink.append(entryFromEvent(event));
+  }, { concurrency });
 }
