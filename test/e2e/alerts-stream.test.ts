@@ -10,7 +10,7 @@ import { createManualClock } from '../../src/lib/clock/index.js';
 import type { AlertDeliveryCapability } from '../../src/modules/detection/index.js';
 import { bearer, post, registerAndLogin, uniqueEmail } from '../support/identity.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { browserSession, createPrivileged, type PrivilegedUser } from './alerts-support.js';
+import { browserSession, createPrivileged, WITHOUT_ADAPTIVE_LIMITS, type PrivilegedUser } from './alerts-support.js';
 import { openSse, type SseClient } from './alerts-sse-client.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 4, 12));
@@ -21,7 +21,7 @@ const open: SseClient[] = [];
 beforeAll(async () => {
   platform = await startTestPlatform({}, {
     clock, insecureHttp: true,
-    capabilities: { delivery: { replayLimit: 50, limits: { heartbeatMs: 40, maxStreamsPerUser: 6, maxBufferedBytes: 64 * 1024 } } },
+    capabilities: { ...WITHOUT_ADAPTIVE_LIMITS, delivery: { replayLimit: 50, limits: { heartbeatMs: 40, maxStreamsPerUser: 6, maxBufferedBytes: 64 * 1024 } } },
   });
   await platform.listen();
   admin = await createPrivileged(platform, clock, ['admin']);

@@ -14,6 +14,14 @@ import type { TestPlatform } from '../support/platform.js';
 
 type ManualClock = ReturnType<typeof createManualClock>;
 
+/**
+ * These suites raise alerts from the same loopback address that then asks for the stream; the
+ * network layer's adaptive limits (tested in test/e2e/network-*) would rightly throttle it.
+ */
+export const WITHOUT_ADAPTIVE_LIMITS = {
+  network: { config: { adaptive: { weights: { 'auth-failure': 0, 'signature-invalid': 0, 'rate-limited': 0, 'detection-alert': 0, anomaly: 0, 'auth-success': 0, 'good-standing': 0 } } } },
+} as const;
+
 export interface PrivilegedUser {
   userId: string;
   email: string;
