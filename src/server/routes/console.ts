@@ -13,6 +13,7 @@ export const CONSOLE_CSP = "default-src 'none'; script-src 'self'; style-src 'se
 const FILES: Readonly<Record<string, string>> = {
   'index.html': 'text/html; charset=utf-8',
   'console.js': 'text/javascript; charset=utf-8',
+  'alerts.js': 'text/javascript; charset=utf-8',
   'console.css': 'text/css; charset=utf-8',
 };
 
