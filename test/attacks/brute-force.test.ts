@@ -17,7 +17,9 @@ const events: { type: string; outcome: string }[] = [];
 
 beforeAll(async () => {
   // Trust loopback as a proxy so the test can present many client addresses.
-  platform = await startTestPlatform({ Q2_TRUST_PROXY: '127.0.0.1/32' }, { clock });
+  // This suite tests the identity guard alone: the incident policy would block a spraying
+  // address after 5 accounts (docs/incidents.md), before the guard's own limits are reached.
+  platform = await startTestPlatform({ Q2_TRUST_PROXY: '127.0.0.1/32' }, { clock, capabilities: { incidents: { autoContainment: {} } } });
   platform.events.subscribe('test', (e) => { events.push({ type: e.type, outcome: e.outcome }); });
 });
 afterAll(async () => platform.stop());
