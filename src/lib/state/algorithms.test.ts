@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
-import { decideSlidingWindow, decideTokenBucket, type BucketState } from './algorithms.js';
+import { bucketTokens, decideSlidingWindow, decideTokenBucket, type BucketState } from './algorithms.js';
 
 describe('decideSlidingWindow', () => {
   it('never admits more than `limit` hits in any window-length interval', () => {
@@ -47,11 +47,13 @@ describe('decideTokenBucket', () => {
             now += gap;
             const cost = Math.min(rawCost, capacity);
             const d = decideTokenBucket(state, now, capacity, refill, cost);
-            state = d.state;
+            state = d;
             if (d.allowed) granted += cost;
             else expect(d.retryAfterMs).toBeGreaterThan(0);
-            expect(d.state.tokens).toBeGreaterThanOrEqual(0);
-            expect(d.state.tokens).toBeLessThanOrEqual(capacity);
+            const tokens = bucketTokens(d.fullAt, now, capacity, 1000 / refill);
+            expect(tokens).toBeGreaterThanOrEqual(0);
+            expect(tokens).toBeLessThanOrEqual(capacity);
+            expect(d.remaining).toBe(Math.floor(tokens));
           }
           expect(granted).toBeLessThanOrEqual(capacity + (now * refill) / 1000 + 1e-6);
         },
@@ -60,8 +62,22 @@ describe('decideTokenBucket', () => {
   });
 
   it('grants a refused request once retryAfterMs has passed', () => {
-    const empty = decideTokenBucket({ tokens: 0.25, updatedAt: 0 }, 0, 5, 3, 2);
+    // 0.25 tokens left: 4.75 tokens short of full at 3 tokens/s.
+    const empty = decideTokenBucket({ fullAt: (4.75 * 1000) / 3 }, 0, 5, 3, 2);
     expect(empty.allowed).toBe(false);
-    expect(decideTokenBucket(empty.state, empty.retryAfterMs, 5, 3, 2).allowed).toBe(true);
+    expect(empty.remaining).toBe(0);
+    expect(decideTokenBucket(empty, empty.retryAfterMs, 5, 3, 2).allowed).toBe(true);
+  });
+
+  it('takes whole tokens exactly despite floating-point refill intervals', () => {
+    let state: BucketState | null = null;
+    const remaining: number[] = [];
+    // 7 per minute: an interval of 8571.428… ms, not representable exactly.
+    for (let i = 0; i < 8; i++) {
+      const d = decideTokenBucket(state, 1_000, 7, 7 / 60, 1);
+      state = d;
+      remaining.push(d.allowed ? d.remaining : -1);
+    }
+    expect(remaining).toEqual([6, 5, 4, 3, 2, 1, 0, -1]);
   });
 });

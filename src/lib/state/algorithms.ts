@@ -34,17 +34,31 @@ export function decideSlidingWindow(
   };
 }
 
+/**
+ * A token bucket as one number (the GCRA form of RFC 2697-style buckets): the time at which it
+ * will be full again. Tokens at `now` are `capacity − (fullAt − now) / interval`, where
+ * `interval` is the time one token takes to refill. One number means one plain GET/SET on
+ * Redis and one field in memory, and a record past `fullAt` is a fresh (full) bucket, so the
+ * record expires exactly then.
+ */
 export interface BucketState {
-  /** Fractional tokens. */
-  tokens: number;
-  /** When `tokens` was computed, ms. */
-  updatedAt: number;
+  /** When the bucket is full again, ms (≤ now means full). */
+  fullAt: number;
 }
 
 /**
- * Token bucket: refill by elapsed time (never past capacity, never negative elapsed), then take
- * `cost` if available. `ttlMs` is the time until the bucket is full again, after which the
- * state is indistinguishable from a fresh bucket and may be dropped.
+ * Tokens rounded to 1e-9: `fullAt` accumulates `cost × interval` in floating point, and noise in
+ * the 16th digit must never cost (or grant) a whole token at a `floor`.
+ */
+export function bucketTokens(fullAt: number, now: number, capacity: number, intervalMs: number): number {
+  const debt = fullAt > now ? fullAt - now : 0;
+  return Math.round((capacity - debt / intervalMs) * 1e9) / 1e9 + 0; // + 0: never -0
+}
+
+/**
+ * Token bucket: tokens refill continuously (one per `1000 / refillPerSecond` ms, never past
+ * capacity); take `cost` if available. The returned `fullAt` is the new state; past it the
+ * record is indistinguishable from a fresh bucket and may be dropped.
  */
 export function decideTokenBucket(
   state: BucketState | null,
@@ -52,25 +66,10 @@ export function decideTokenBucket(
   capacity: number,
   refillPerSecond: number,
   cost: number,
-): TokenBucketResult & { state: BucketState; ttlMs: number } {
-  let tokens = capacity;
-  if (state !== null) {
-    const elapsed = Math.max(0, now - state.updatedAt);
-    tokens = Math.min(capacity, state.tokens + (elapsed * refillPerSecond) / 1000);
-  }
-  let allowed = false;
-  let retryAfterMs = 0;
-  if (tokens >= cost) {
-    tokens -= cost;
-    allowed = true;
-  } else {
-    retryAfterMs = Math.ceil(((cost - tokens) * 1000) / refillPerSecond);
-  }
-  return {
-    allowed,
-    remaining: Math.floor(tokens),
-    retryAfterMs,
-    state: { tokens, updatedAt: now },
-    ttlMs: Math.ceil(((capacity - tokens) * 1000) / refillPerSecond),
-  };
+): TokenBucketResult & BucketState {
+  const intervalMs = 1000 / refillPerSecond;
+  const base = state !== null && state.fullAt > now ? state.fullAt : now;
+  const tokens = bucketTokens(base, now, capacity, intervalMs);
+  if (tokens >= cost) return { allowed: true, remaining: Math.floor(tokens - cost), retryAfterMs: 0, fullAt: base + cost * intervalMs };
+  return { allowed: false, remaining: Math.floor(tokens), retryAfterMs: Math.ceil((cost - tokens) * intervalMs), fullAt: base };
 }

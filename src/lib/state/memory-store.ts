@@ -13,7 +13,7 @@ import type { Clock } from '../clock/index.js';
 import { AppError } from '../errors/index.js';
 import { decideSlidingWindow, decideTokenBucket } from './algorithms.js';
 import { createLocalPubSub } from './memory-pubsub.js';
-import type { StateLogger, StateStore } from './types.js';
+import type { StateLogger, StateStore, TokenBucketResult } from './types.js';
 import {
   assertBucket,
   assertKey,
@@ -35,9 +35,19 @@ export interface MemoryStateStoreOptions {
 type Entry =
   | { kind: 'value'; value: string; expiresAt: number | null }
   | { kind: 'window'; hits: number[]; expiresAt: number }
-  | { kind: 'bucket'; tokens: number; updatedAt: number; expiresAt: number };
+  /** A token bucket; `expiresAt` is its `fullAt` (see algorithms.ts), updated in place. */
+  | { kind: 'bucket'; expiresAt: number };
 
-export function createMemoryStateStore(options: MemoryStateStoreOptions): StateStore {
+/**
+ * The in-process store also answers token-bucket decisions synchronously: the rate limiter
+ * calls this on every request, and a promise per decision is most of the cost at 10⁶/s.
+ */
+export interface MemoryStateStore extends StateStore {
+  readonly kind: 'memory';
+  takeTokenSync(key: string, capacity: number, refillPerSecond: number, cost?: number): TokenBucketResult;
+}
+
+export function createMemoryStateStore(options: MemoryStateStoreOptions): MemoryStateStore {
   const { clock } = options;
   const maxKeys = options.maxKeys ?? 100_000;
   assertPositiveInt(maxKeys, 'maxKeys');
@@ -94,8 +104,29 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions): StateS
     }
   }
 
+  function takeTokenSync(key: string, capacity: number, refillPerSecond: number, cost = 1): TokenBucketResult {
+    if (closed) throw new Error('state store is closed');
+    assertKey(key);
+    assertBucket(capacity, refillPerSecond, cost);
+    const now = clock.now();
+    let entry = entries.get(key);
+    if (entry !== undefined && entry.kind !== 'bucket') {
+      if (!isExpired(entry, now)) throw new TypeError(`state key holds a ${entry.kind}, not a bucket`);
+      entries.delete(key);
+      entry = undefined;
+    }
+    const decision = decideTokenBucket(entry === undefined ? null : { fullAt: entry.expiresAt }, now, capacity, refillPerSecond, cost);
+    if (decision.allowed) {
+      // In place when the bucket exists: no allocation, no re-insertion on the hot path.
+      if (entry !== undefined) entry.expiresAt = decision.fullAt;
+      else write(key, { kind: 'bucket', expiresAt: decision.fullAt });
+    }
+    return { allowed: decision.allowed, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs };
+  }
+
   return {
     kind: 'memory',
+    takeTokenSync,
     get: (key) =>
       op(() => {
         assertKey(key);
@@ -162,18 +193,13 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions): StateS
         else write(key, { kind: 'window', hits: decision.hits, expiresAt: decision.expiresAt });
         return { allowed: decision.allowed, count: decision.count, resetMs: decision.resetMs };
       }),
-    takeToken: (key, capacity, refillPerSecond, cost = 1) =>
-      op(() => {
-        assertKey(key);
-        assertBucket(capacity, refillPerSecond, cost);
-        const now = clock.now();
-        const entry = read(key, now);
-        if (entry !== undefined && entry.kind !== 'bucket') throw new TypeError(`state key holds a ${entry.kind}, not a bucket`);
-        const decision = decideTokenBucket(entry ?? null, now, capacity, refillPerSecond, cost);
-        if (decision.ttlMs <= 0) entries.delete(key);
-        else write(key, { kind: 'bucket', ...decision.state, expiresAt: now + decision.ttlMs });
-        return { allowed: decision.allowed, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs };
-      }),
+    takeToken(key, capacity, refillPerSecond, cost) {
+      try {
+        return Promise.resolve(takeTokenSync(key, capacity, refillPerSecond, cost));
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    },
     publish: (channel, message) =>
       op(() => {
         assertKey(channel, 'channel');

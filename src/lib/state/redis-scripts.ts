@@ -68,36 +68,26 @@ return { allowed, count, reset }
 `;
 
 /**
- * KEYS[1] hash { tokens, ts }; ARGV capacity, refillPerSecond, cost.
- * Returns { allowed 0|1, remaining, retryAfterMs }. The hash expires when the bucket would be
- * full again, at which point a fresh (full) bucket is equivalent.
+ * KEYS[1] string: when the bucket is full again (server ms, fractional); ARGV capacity,
+ * intervalMs (ms per token), cost. The GCRA form of `decideTokenBucket`: one GET and, when
+ * allowed, one SET … PX that expires the record exactly when the bucket is full again.
+ * Returns remaining (an integer) when allowed, { remaining, retryAfterMs } when refused: the
+ * common answer is the cheapest reply to send and parse. Numbers passed to redis.call are
+ * formatted by Redis with 17 significant digits, so `fullAt` keeps its fraction.
  */
 export const TAKE_TOKEN = `
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local now = t[1] * 1000 + t[2] / 1000
 local capacity = tonumber(ARGV[1])
-local refill = tonumber(ARGV[2])
+local interval = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
-local tokens = capacity
-if state[1] and state[2] then
-  local elapsed = math.max(0, now - tonumber(state[2]))
-  tokens = math.min(capacity, tonumber(state[1]) + elapsed * refill / 1000)
-end
-local allowed = 0
-local retry = 0
+local base = tonumber(redis.call('GET', KEYS[1]) or 0)
+if base < now then base = now end
+local tokens = math.floor((capacity - (base - now) / interval) * 1e9 + 0.5) / 1e9
 if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
-else
-  retry = math.ceil((cost - tokens) * 1000 / refill)
+  local full = base + cost * interval
+  redis.call('SET', KEYS[1], full, 'PX', math.max(1, math.ceil(full - now)))
+  return math.floor(tokens - cost)
 end
-local ttl = math.ceil((capacity - tokens) * 1000 / refill)
-if ttl > 0 then
-  redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'ts', string.format('%.17g', now))
-  redis.call('PEXPIRE', KEYS[1], ttl)
-else
-  redis.call('DEL', KEYS[1])
-end
-return { allowed, math.floor(tokens), retry }
+return { math.floor(tokens), math.ceil((cost - tokens) * interval) }
 `;

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 
 import { deliver } from './deliver.js';
 import { COMPARE_AND_SWAP, INCREMENT, SLIDING_WINDOW, TAKE_TOKEN } from './redis-scripts.js';
-import type { StateLogger, StateStore } from './types.js';
+import type { StateLogger, StateStore, TokenBucketResult } from './types.js';
 import {
   assertBucket,
   assertKey,
@@ -33,7 +33,7 @@ type Scripted = {
   q2Increment(key: string, by: string, ttlMs: string): Promise<number>;
   q2CompareAndSwap(key: string, hasExpected: string, expected: string, hasNext: string, next: string, ttlMs: string): Promise<number>;
   q2SlidingWindow(key: string, windowMs: string, limit: string): Promise<[number, number, number]>;
-  q2TakeToken(key: string, capacity: string, refillPerSecond: string, cost: string): Promise<[number, number, number]>;
+  q2TakeToken(key: string, capacity: string, intervalMs: string, cost: string): Promise<number | [number, number]>;
 };
 
 type Handler = (message: string) => void;
@@ -131,16 +131,15 @@ export function createRedisStateStore(options: RedisStateStoreOptions): StateSto
       const [allowed, count, resetMs] = await scripts.q2SlidingWindow(k(key), String(windowMs), String(limit));
       return { allowed: allowed === 1, count: Number(count), resetMs: Number(resetMs) };
     },
-    async takeToken(key, capacity, refillPerSecond, cost = 1) {
-      assertOpen();
-      assertBucket(capacity, refillPerSecond, cost);
-      const [allowed, remaining, retryAfterMs] = await scripts.q2TakeToken(
-        k(key),
-        String(capacity),
-        String(refillPerSecond),
-        String(cost),
-      );
-      return { allowed: allowed === 1, remaining: Number(remaining), retryAfterMs: Number(retryAfterMs) };
+    // Not async, and one reply shape per outcome: this runs once per rate-limited request.
+    takeToken(key, capacity, refillPerSecond, cost = 1) {
+      try {
+        assertOpen();
+        assertBucket(capacity, refillPerSecond, cost);
+        return scripts.q2TakeToken(k(key), String(capacity), String(1000 / refillPerSecond), String(cost)).then(bucketResult);
+      } catch (error) {
+        return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      }
     },
     async publish(channel, message) {
       assertOpen();
@@ -187,6 +186,11 @@ export function createRedisStateStore(options: RedisStateStoreOptions): StateSto
       await Promise.all([quit(client), subscriber === undefined ? undefined : quit(subscriber)]);
     },
   };
+}
+
+function bucketResult(reply: number | [number, number]): TokenBucketResult {
+  if (typeof reply === 'number') return { allowed: true, remaining: reply, retryAfterMs: 0 };
+  return { allowed: false, remaining: Number(reply[0]), retryAfterMs: Number(reply[1]) };
 }
 
 /** QUIT politely; if the connection is already broken, drop it. */

@@ -1,15 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../lib/clock/index.js';
-import { createMemoryStateStore, createStateStore, type StateStore } from '../../lib/state/index.js';
+import { createMemoryStateStore, createStateStore, type MemoryStateStore, type StateStore } from '../../lib/state/index.js';
 import { stateBackends, uniqueKeyPrefix } from '../../../test/support/backends.js';
 import { createLimiter } from './limiter.js';
 
 const spec = { limit: 5, windowMs: 10_000 };
 
+/** The StateStore methods of a store, without the synchronous extras of the memory one. */
+function pick(store: StateStore): Omit<StateStore, 'kind'> {
+  const { get, set, delete: del, setIfAbsent, increment, compareAndSwap, slidingWindow, takeToken, publish, subscribe, ping, close } = store;
+  return { get, set, delete: del, setIfAbsent, increment, compareAndSwap, slidingWindow, takeToken, publish, subscribe, ping, close };
+}
+
 describe('limiter on memory (manual clock)', () => {
   const clock = createManualClock();
-  let state: StateStore;
-  let fallback: StateStore;
+  let state: MemoryStateStore;
+  let fallback: MemoryStateStore;
   beforeAll(() => {
     state = createMemoryStateStore({ clock });
     fallback = createMemoryStateStore({ clock });
@@ -36,7 +42,7 @@ describe('limiter on memory (manual clock)', () => {
 
   it('answers a remembered refusal without touching the shared store', async () => {
     let calls = 0;
-    const counting: StateStore = { ...state, takeToken: (...args) => { calls++; return state.takeToken(...args); } };
+    const counting: MemoryStateStore = { ...state, takeTokenSync: (...args) => { calls++; return state.takeTokenSync(...args); } };
     const limiter = createLimiter({ state: counting, fallback, clock, maxTracked: 100 });
     for (let i = 0; i < 50; i++) await limiter.decide('k2', spec);
     expect(calls).toBe(6);
@@ -44,7 +50,8 @@ describe('limiter on memory (manual clock)', () => {
 
   it('falls back to the per-process bucket when the shared store fails, and says so', async () => {
     const errors: unknown[] = [];
-    const broken: StateStore = { ...state, takeToken: () => Promise.reject(new Error('redis down')) };
+    // Only the asynchronous interface: stands for Redis.
+    const broken: StateStore = { kind: 'redis', ...pick(state), takeToken: () => Promise.reject(new Error('redis down')) };
     const limiter = createLimiter({ state: broken, fallback, clock, maxTracked: 100, onStoreError: (e) => errors.push(e) });
     const decisions = [];
     for (let i = 0; i < 6; i++) decisions.push(await limiter.decide('k3', spec));
@@ -52,12 +59,29 @@ describe('limiter on memory (manual clock)', () => {
     expect(decisions[0]!.source).toBe('fallback');
     expect(errors).toHaveLength(6);
   });
+
+  it('decides synchronously on the in-process store (no promise per request)', () => {
+    const limiter = createLimiter({ state, fallback, clock, maxTracked: 100 });
+    const decision = limiter.decide('k4', spec);
+    expect(decision).not.toBeInstanceOf(Promise);
+    expect(decision).toMatchObject({ allowed: true, remaining: 4, source: 'shared' });
+  });
+
+  it('falls back synchronously when the in-process store refuses a write (capacity reached)', () => {
+    const errors: unknown[] = [];
+    const full = createMemoryStateStore({ clock, maxKeys: 1 });
+    full.takeTokenSync('occupied', 5, 1);
+    const limiter = createLimiter({ state: full, fallback, clock, maxTracked: 100, onStoreError: (e) => errors.push(e) });
+    expect(limiter.decide('k5', spec)).toMatchObject({ allowed: true, source: 'fallback' });
+    expect(errors).toHaveLength(1);
+    void full.close();
+  });
 });
 
 describe.each((await stateBackends()).filter((b) => b.redisUrl))('limiter on $name shared by two replicas', ({ redisUrl }) => {
   let a: StateStore;
   let b: StateStore;
-  let fallback: StateStore;
+  let fallback: MemoryStateStore;
   const clock = createManualClock();
   beforeAll(async () => {
     const keyPrefix = uniqueKeyPrefix();

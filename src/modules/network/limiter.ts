@@ -12,7 +12,7 @@
  *   (no limit) or closed (whole API down). The caller is told, to log and count it.
  */
 import type { Clock } from '../../lib/clock/index.js';
-import type { StateStore, TokenBucketResult } from '../../lib/state/index.js';
+import type { MemoryStateStore, StateStore, TokenBucketResult } from '../../lib/state/index.js';
 import type { LimitSpec } from './config.js';
 import { createBoundedMap } from './bounded-map.js';
 
@@ -29,53 +29,70 @@ export interface LimitDecision {
 }
 
 export interface Limiter {
-  decide(key: string, spec: LimitSpec): Promise<LimitDecision>;
+  /**
+   * Synchronous when the store answers synchronously (the in-process store: no promise per
+   * request), else a promise of one round trip.
+   */
+  decide(key: string, spec: LimitSpec): LimitDecision | Promise<LimitDecision>;
 }
 
 export interface LimiterOptions {
   state: StateStore;
   /** Per-process store used while `state` fails. */
-  fallback: StateStore;
+  fallback: MemoryStateStore;
   clock: Clock;
   maxTracked: number;
   onStoreError?(error: unknown): void;
 }
 
+const syncTaker = (store: StateStore) => ('takeTokenSync' in store && typeof store.takeTokenSync === 'function'
+  ? (store as MemoryStateStore).takeTokenSync.bind(store) : null);
+
 export function createLimiter(options: LimiterOptions): Limiter {
   const { state, fallback, clock } = options;
   const refusedUntil = createBoundedMap<string, number>(options.maxTracked);
+  const takeNow = syncTaker(state);
 
-  function toDecision(spec: LimitSpec, allowed: boolean, remaining: number, retryAfterMs: number, source: LimitDecision['source']): LimitDecision {
-    const refillPerMs = spec.limit / spec.windowMs;
+  function settle(key: string, spec: LimitSpec, now: number, result: TokenBucketResult, source: LimitDecision['source']): LimitDecision {
+    if (!result.allowed) refusedUntil.set(key, now + result.retryAfterMs);
     return {
-      allowed,
+      allowed: result.allowed,
       limit: spec.limit,
-      remaining,
-      resetSeconds: Math.ceil((spec.limit - remaining) / refillPerMs / 1000),
-      retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil(retryAfterMs / 1000)),
+      remaining: result.remaining,
+      resetSeconds: Math.ceil(((spec.limit - result.remaining) * spec.windowMs) / spec.limit / 1000),
+      retryAfterSeconds: result.allowed ? 0 : Math.max(1, Math.ceil(result.retryAfterMs / 1000)),
       source,
     };
   }
 
-  const settle = (key: string, spec: LimitSpec, now: number, source: LimitDecision['source']) => (result: TokenBucketResult): LimitDecision => {
-    if (!result.allowed) refusedUntil.set(key, now + result.retryAfterMs);
-    return toDecision(spec, result.allowed, result.remaining, result.retryAfterMs, source);
-  };
+  function onFallback(key: string, spec: LimitSpec, now: number, refillPerSecond: number, error: unknown): LimitDecision {
+    options.onStoreError?.(error);
+    return settle(key, spec, now, fallback.takeTokenSync(key, spec.limit, refillPerSecond), 'fallback');
+  }
 
   return {
-    // Plain promise chains, not async functions: this runs on every request.
     decide(key, spec) {
       const now = clock.now();
       const until = refusedUntil.get(key);
       if (until !== undefined) {
-        if (now < until) return Promise.resolve(toDecision(spec, false, 0, until - now, 'cache'));
+        if (now < until) {
+          return { allowed: false, limit: spec.limit, remaining: 0, resetSeconds: Math.ceil(spec.windowMs / 1000),
+            retryAfterSeconds: Math.max(1, Math.ceil((until - now) / 1000)), source: 'cache' };
+        }
         refusedUntil.delete(key);
       }
       const refillPerSecond = (spec.limit * 1000) / spec.windowMs;
-      return state.takeToken(key, spec.limit, refillPerSecond).then(settle(key, spec, now, 'shared'), (error: unknown) => {
-        options.onStoreError?.(error);
-        return fallback.takeToken(key, spec.limit, refillPerSecond).then(settle(key, spec, now, 'fallback'));
-      });
+      if (takeNow !== null) {
+        try {
+          return settle(key, spec, now, takeNow(key, spec.limit, refillPerSecond), 'shared');
+        } catch (error) {
+          return onFallback(key, spec, now, refillPerSecond, error);
+        }
+      }
+      return state.takeToken(key, spec.limit, refillPerSecond).then(
+        (result) => settle(key, spec, now, result, 'shared'),
+        (error: unknown) => onFallback(key, spec, now, refillPerSecond, error),
+      );
     },
   };
 }

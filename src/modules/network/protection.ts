@@ -16,7 +16,7 @@
 import type { Clock } from '../../lib/clock/index.js';
 import type { SecurityEventBus } from '../../lib/events/index.js';
 import type { ErrorCode } from '../../lib/errors/index.js';
-import type { ClassPolicy, LimitSpec, NetworkConfig, RouteClass } from './config.js';
+import { ROUTE_CLASSES, type ClassPolicy, type LimitSpec, type NetworkConfig, type RouteClass } from './config.js';
 import { clientIpCidr, clientIpKey } from './ip.js';
 import type { LimitDecision, Limiter } from './limiter.js';
 import type { OffenceTracker } from './recidive.js';
@@ -47,8 +47,11 @@ export interface PrincipalFacts extends RequestFacts {
   apiKeyId?: string | undefined;
 }
 
+/** A verdict now (no shared-store trip needed, or the store answers synchronously) or later. */
+export type MaybeVerdict = Verdict | Promise<Verdict>;
+
 export interface Admission {
-  admitAddress(facts: RequestFacts): Promise<Verdict>;
+  admitAddress(facts: RequestFacts): MaybeVerdict;
   admitPrincipal(facts: PrincipalFacts): Promise<Verdict>;
 }
 
@@ -72,17 +75,31 @@ const rateOf = (d: LimitDecision): RateInfo => d;
 const refuse = (code: ErrorCode, detail: string, retryAfterSeconds: number | null, rate: RateInfo | null = null): Verdict =>
   ({ allowed: false, code, detail, retryAfterSeconds, rate });
 
+const UNLIMITED: Verdict = Object.freeze({ allowed: true, rate: null });
+
+interface AddressIdentity {
+  key: string;
+  ban: { kind: 'ip'; subject: string };
+  bucketKeys: Record<RouteClass, string>;
+}
+
 const secondsUntil = (at: number | null, now: number): number | null => (at === null ? null : Math.max(1, Math.ceil((at - now) / 1000)));
 
 export function createAdmission(options: AdmissionOptions): Admission {
   const { config, clock, events, rules, limiter, risk, offences, load } = options;
   const lastEvent = createBoundedMap<string, number>(config.maxTrackedClients);
-  /** Address → client key and ban CIDR, parsed once per address rather than per request. */
-  const identities = createBoundedMap<string, { key: string; cidr: string }>(config.maxTrackedClients);
-  const identify = (ip: string) => {
+  /**
+   * Address → client key, ban subject and bucket key per class, built once per address rather
+   * than per request (parsing and string building are most of a memory decision's cost).
+   */
+  const identities = createBoundedMap<string, AddressIdentity>(config.maxTrackedClients);
+  const identify = (ip: string): AddressIdentity => {
     let identity = identities.get(ip);
     if (identity === undefined) {
-      identity = { key: clientIpKey(ip, config.ipv6PrefixLength), cidr: clientIpCidr(ip, config.ipv6PrefixLength) ?? ip };
+      const key = clientIpKey(ip, config.ipv6PrefixLength);
+      const bucketKeys = {} as Record<RouteClass, string>;
+      for (const name of ROUTE_CLASSES) bucketKeys[name] = `net:rl:ip:${name}:${key}`;
+      identity = { key, ban: { kind: 'ip', subject: clientIpCidr(ip, config.ipv6PrefixLength) ?? ip }, bucketKeys };
       identities.set(ip, identity);
     }
     return identity;
@@ -127,11 +144,15 @@ export function createAdmission(options: AdmissionOptions): Admission {
 
   type Limited = Verdict & { decision: LimitDecision };
 
-  function limit(key: string, spec: LimitSpec, clientKey: string, dimension: string, ban: { kind: 'ip' | 'user' | 'apikey'; subject: string }, facts: RequestFacts): Promise<Limited> {
-    return limiter.decide(key, spec).then((decision): Limited | Promise<Limited> => {
-      if (decision.allowed) return { allowed: true, rate: rateOf(decision), decision };
-      return refused(decision, spec, clientKey, dimension, ban, facts);
-    });
+  function limit(key: string, spec: LimitSpec, clientKey: string, dimension: string, ban: { kind: 'ip' | 'user' | 'apikey'; subject: string }, facts: RequestFacts): Limited | Promise<Limited> {
+    const decided = limiter.decide(key, spec);
+    if (decided instanceof Promise) return decided.then((decision) => judge(decision, spec, clientKey, dimension, ban, facts));
+    return judge(decided, spec, clientKey, dimension, ban, facts);
+  }
+
+  function judge(decision: LimitDecision, spec: LimitSpec, clientKey: string, dimension: string, ban: { kind: 'ip' | 'user' | 'apikey'; subject: string }, facts: RequestFacts): Limited | Promise<Limited> {
+    if (decision.allowed) return { allowed: true, rate: rateOf(decision), decision };
+    return refused(decision, spec, clientKey, dimension, ban, facts);
   }
 
   async function refused(decision: LimitDecision, spec: LimitSpec, clientKey: string, dimension: string, ban: { kind: 'ip' | 'user' | 'apikey'; subject: string }, facts: RequestFacts): Promise<Limited> {
@@ -153,15 +174,14 @@ export function createAdmission(options: AdmissionOptions): Admission {
       if (rule?.action === 'deny') {
         options.count('ip_blocked', facts.routeClass, rule.source);
         emitOnce('network.ip_blocked', rule.subject, facts, { ruleId: rule.id, source: rule.source });
-        return Promise.resolve(refuse('IP_BLOCKED', 'Requests from this address are blocked.', secondsUntil(rule.expiresAt, now)));
+        return refuse('IP_BLOCKED', 'Requests from this address are blocked.', secondsUntil(rule.expiresAt, now));
       }
       // Shedding before the limiter: a shed request costs no shared-store round trip.
-      if (policy.shed && !load.admit()) return Promise.resolve(overloaded(facts));
-      if (rule?.action === 'allow' || policy.perIp === null) return Promise.resolve({ allowed: true, rate: null });
-      const { key: clientKey, cidr } = identify(facts.ip);
-      const spec = scaleLimit(policy.perIp, risk.factor(clientKey));
-      return limit(`net:rl:ip:${facts.routeClass}:${clientKey}`, spec, clientKey, 'ip', { kind: 'ip', subject: cidr }, facts)
-        .then((verdict): Verdict => (verdict.allowed ? { allowed: true, rate: verdict.rate } : verdict));
+      if (policy.shed && !load.admit()) return overloaded(facts);
+      if (rule?.action === 'allow' || policy.perIp === null) return UNLIMITED;
+      const identity = identify(facts.ip);
+      const spec = scaleLimit(policy.perIp, risk.factor(identity.key));
+      return limit(identity.bucketKeys[facts.routeClass], spec, identity.key, 'ip', identity.ban, facts);
     },
 
     async admitPrincipal(facts) {
@@ -178,7 +198,7 @@ export function createAdmission(options: AdmissionOptions): Admission {
         }
       }
       const userKey = `user:${facts.userId}`;
-      const checks: Promise<Limited>[] = [];
+      const checks: (Limited | Promise<Limited>)[] = [];
       if (policy.perAccount) {
         const spec = scaleLimit(policy.perAccount, risk.factor(userKey));
         checks.push(limit(`net:rl:acct:${facts.routeClass}:${userKey}`, spec, userKey, 'account', { kind: 'user', subject: facts.userId }, facts));
