@@ -61,6 +61,10 @@ export function openSseStream(options: SseStreamOptions): SseStream {
   };
 
   raw.on('close', () => end('client'));
+  // A write racing a vanished peer must end this stream, never become an unhandled 'error'.
+  raw.on('error', () => end('client'));
+  // The peer may have gone between admission and now, when 'close' was already emitted.
+  if (raw.destroyed) queueMicrotask(() => end('client'));
   raw.write(`retry: ${options.retryMs}\n: connected\n\n`);
   timers.push(setInterval(() => write(': heartbeat\n\n'), options.heartbeatMs).unref());
   timers.push(setTimeout(() => end('lifetime'), options.maxLifetimeMs).unref());
