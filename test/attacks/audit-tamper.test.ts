@@ -7,6 +7,10 @@
  *
  * Fixture: 40 entries (seq 0–39) with signed heads at sizes 10, 20 and 30; 30–39 are covered by
  * no head yet (the unsigned tail between two periodic signatures).
+ *
+ * Every case runs twice: with the sequential verifier, and with the parallel one (aligned chunks
+ * of 8 entries, run in-process here; test/e2e/audit-parallel-verify.test.ts runs real worker
+ * threads). A tamper the parallel pass missed would come back `ok: true`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
@@ -19,15 +23,25 @@ import {
 } from '../../src/modules/audit/index.js';
 import { canonicalEntry } from '../../src/modules/audit/entry/canonical.js';
 import { CompactRange } from '../../src/modules/audit/merkle/compact-range.js';
+import { createAuditStore } from '../../src/modules/audit/store/audit-store.js';
 import { fromEntryRow } from '../../src/modules/audit/store/rows.js';
+import { verifyChunk } from '../../src/modules/audit/verify/chunk.js';
+import { inProcessChunkRunner } from '../../src/modules/audit/verify/parallel.js';
 import { databaseBackends, type ThrowawayDatabase } from '../support/backends.js';
 
 const backends = await databaseBackends();
 const keys = generateAuditKeys();
 
-describe.each(backends)('audit log tampering on $name', (backend) => {
+const modes = [{ name: 'sequential', parallel: false }, { name: 'parallel', parallel: true }];
+const cases = backends.flatMap((backend) => modes.map((mode) => ({ name: backend.name, mode: mode.name, parallel: mode.parallel, backend })));
+
+describe.each(cases)('audit log tampering on $name, $mode verification', ({ backend, parallel }) => {
   let throwaway: ThrowawayDatabase;
   let db: Database;
+  /** Logger options selecting the verifier under test. */
+  const verifier = () => (parallel
+    ? { parallelVerify: { chunkSize: 8, runner: () => inProcessChunkRunner((job) => verifyChunk(createAuditStore(db), job)) } }
+    : {});
   const clock = createManualClock(Date.UTC(2026, 2, 1));
 
   beforeAll(async () => {
@@ -46,14 +60,14 @@ describe.each(backends)('audit log tampering on $name', (backend) => {
     await db.kysely.deleteFrom('audit_nodes').execute();
     await db.kysely.deleteFrom('audit_tree_heads').execute();
     await db.kysely.updateTable('audit_state').set({ size: 0n, frontier: Buffer.alloc(0), last_leaf: Buffer.alloc(32) }).execute();
-    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0 });
+    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0, ...verifier() });
     for (let i = 0; i < 40; i++) {
       await writer.append({ action: i % 2 ? 'auth.login' : 'order.rejected', actor: `user:${i % 4}`, outcome: i % 3 ? 'success' : 'failure', target: `t${i}`, requestId: `r${i}`, details: { i, note: `entry ${i}` } });
       if ((i + 1) % 10 === 0 && i + 1 <= 30) await writer.signTreeHead();
     }
     await writer.close(); // signs a head at 40 on close...
     await db.kysely.deleteFrom('audit_tree_heads').where('tree_size', '=', 40n).execute(); // ...removed: keep an unsigned tail
-    return createAuditLogger({ db, clock, ...keys, signEveryMs: 0 });
+    return createAuditLogger({ db, clock, ...keys, signEveryMs: 0, ...verifier() });
   }
 
   let log: AuditLogger;
@@ -76,7 +90,7 @@ describe.each(backends)('audit log tampering on $name', (backend) => {
   }
 
   it('verifies the untouched fixture (control)', async () => {
-    expect(await log.verify()).toMatchObject({ ok: true, entries: 40, treeHeadsChecked: 3 });
+    expect(await log.verify()).toMatchObject({ ok: true, entries: 40, treeHeadsChecked: 3, ...(parallel ? { verifiedBy: 'parallel' } : {}) });
   });
 
   it.each([[3], [17], [35]])('names seq %i when one field of it is edited', async (seq) => {
@@ -167,7 +181,7 @@ describe.each(backends)('audit log tampering on $name', (backend) => {
   });
 
   it('the process that wrote the entries notices a clean truncation of the unsigned tail by itself', async () => {
-    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0 });
+    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0, ...verifier() });
     await writer.append({ action: 'x', actor: 'system', outcome: 'info' });
     const state = await db.kysely.selectFrom('audit_state').selectAll().executeTakeFirstOrThrow();
     await db.kysely.deleteFrom('audit_entries').where('seq', '>=', 38n).execute();
@@ -198,7 +212,7 @@ describe.each(backends)('audit log tampering on $name', (backend) => {
   });
 
   it('names the first seq under a damaged Merkle tile (proofs would fail there)', async () => {
-    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0 });
+    const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0, ...verifier() });
     await Promise.all(Array.from({ length: 300 }, (_, i) => writer.append({ action: 'bulk', actor: 'system', outcome: 'info', details: { i } })));
     await writer.signTreeHead();
     await db.kysely.updateTable('audit_nodes').set({ hash: randomBytes(32) }).where('level', '=', 8n).where('idx', '=', 0n).execute();
@@ -226,7 +240,7 @@ describe.each(backends)('audit log tampering on $name', (backend) => {
     });
 
     it('refuses to sign in the writing process too, which checks what it wrote rather than MACs', async () => {
-      const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0 });
+      const writer = createAuditLogger({ db, clock, ...keys, signEveryMs: 0, ...verifier() });
       const { seq } = await writer.append({ action: 'own.entry', actor: 'system', outcome: 'info' });
       const { seq: next } = await writer.append({ action: 'own.entry', actor: 'system', outcome: 'info' });
       await db.kysely.updateTable('audit_entries').set({ actor: 'user:framed' }).where('seq', '=', BigInt(seq)).execute();

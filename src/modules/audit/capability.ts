@@ -4,6 +4,8 @@
  *
  * Keys come from the platform key ring (keys/audit-keys.ts); `keys` overrides them.
  */
+import { availableParallelism } from 'node:os';
+
 import { Counter, Histogram } from 'prom-client';
 
 import { isAppError } from '../../lib/errors/index.js';
@@ -12,6 +14,7 @@ import { auditRoutes } from './http/routes.js';
 import { auditKeysFromKeyManager, type AuditKeys } from './keys/audit-keys.js';
 import { createAuditLogger, type AuditLogger, type Scheduler } from './log/audit-logger.js';
 import { DEFAULT_CONCURRENCY, subscribeAuditLog } from './log/subscription.js';
+import { createWorkerChunkRunner } from './verify/worker-pool.js';
 
 export interface AuditCapabilityOptions {
   keys?: AuditKeys;
@@ -45,6 +48,10 @@ export async function createAuditCapability(core: PlatformCore, options: AuditCa
     ...keys,
     ...(options.signEveryMs !== undefined ? { signEveryMs: options.signEveryMs } : {}),
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    // Verification checks aligned chunks in worker threads when the build has them (dist/).
+    parallelVerify: {
+      runner: () => createWorkerChunkRunner({ databaseUrl: core.config.storage.databaseUrl, workers: Math.min(availableParallelism(), 4) }),
+    },
     onBatch: (size, ms) => {
       entries.inc(size);
       batchSize.observe(size);

@@ -21,6 +21,9 @@ export type { AuditReader } from './store/audit-store.js';
 export type { StoredEntry } from './store/rows.js';
 export type { ConsistencyProof, InclusionProof } from './log/proof-service.js';
 export type { VerifyFailure, VerifyReport } from './verify/verifier.js';
+export { DEFAULT_CHUNK_SIZE, inProcessChunkRunner, verifyAuditLogParallel, type ChunkRunner } from './verify/parallel.js';
+export { verifyChunk, type ChunkJob, type ChunkResult } from './verify/chunk.js';
+export { createWorkerChunkRunner } from './verify/worker-pool.js';
 export {
   checkpointBody,
   checkpointNote,

@@ -21,6 +21,7 @@ import { leafHash } from '../merkle/hash.js';
 import { createAuditStore, type AuditReader } from '../store/audit-store.js';
 import { toAuditEntry, toEntryRow } from '../store/rows.js';
 import { searchEntries, type AuditQuery } from '../store/search.js';
+import { verifyAuditLogParallel, type ChunkRunner } from '../verify/parallel.js';
 import { verifyAuditLog, type VerifyReport } from '../verify/verifier.js';
 import { defaultOrigin, type SignedTreeHead } from './checkpoint.js';
 import { exportLines } from './export.js';
@@ -61,6 +62,11 @@ export interface AuditLoggerOptions {
   scheduler?: Scheduler;
   onBatch?: (size: number, ms: number) => void;
   onError?: (error: unknown, what: string) => void;
+  /**
+   * Parallel verification (verify/parallel.ts): `runner` is called once per verification and
+   * returns the chunk runner to use (closed afterwards), or null to verify sequentially.
+   */
+  parallelVerify?: { runner: () => (ChunkRunner & { close?(): Promise<void> }) | null; chunkSize?: number };
 }
 
 export interface AppendReceipt {
@@ -169,7 +175,17 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
     flush: () => commit.drain(),
     signTreeHead: () => heads.sign(),
     latestTreeHead: () => heads.latest(),
-    verify: (verifyOptions = {}) => verifyAuditLog({ store, publicKey, macKey, knownSize, ...verifyOptions }),
+    async verify(verifyOptions = {}) {
+      const base = { store, publicKey, macKey, knownSize, ...verifyOptions };
+      const runner = options.parallelVerify?.runner() ?? null;
+      if (runner === null) return verifyAuditLog(base);
+      try {
+        const chunkSize = options.parallelVerify?.chunkSize;
+        return await verifyAuditLogParallel({ ...base, runner, ...(chunkSize !== undefined ? { chunkSize } : {}) });
+      } finally {
+        await runner.close?.();
+      }
+    },
     proveInclusion: (seq, treeSize) => proofs.inclusion(seq, treeSize),
     proveConsistency: (fromSize, toSize) => proofs.consistency(fromSize, toSize),
     async search(query) {

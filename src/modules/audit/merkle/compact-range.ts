@@ -63,6 +63,46 @@ export class CompactRange {
     this.#size = index + 1;
   }
 
+  /**
+   * Appends a whole perfect subtree of 2^level leaves whose root is `hash` — what a parallel
+   * verifier computed for one aligned chunk. The size must be a multiple of 2^level, so the
+   * subtree lands exactly where its leaves would have. `onNode` sees the nodes the merge completes.
+   */
+  appendSubtree(hash: Buffer, level: number, onNode?: (node: CompletedNode) => void): void {
+    const width = 2 ** level;
+    if (!Number.isSafeInteger(width) || level < 0 || this.#size % width !== 0) {
+      throw new RangeError(`a subtree of level ${level} cannot be appended at size ${this.#size}`);
+    }
+    let index = this.#size / width;
+    let merged = hash;
+    let at = level;
+    for (; index % 2 === 1; index = Math.floor(index / 2)) {
+      merged = nodeHash(this.#hashes.pop() as Buffer, merged);
+      at++;
+      onNode?.({ level: at, index: Math.floor(index / 2), hash: merged });
+    }
+    this.#hashes.push(merged);
+    this.#size += width;
+  }
+
+  /** The subtree hashes, largest first (a chunk's partial range, to splice after a prefix). */
+  hashes(): readonly Buffer[] {
+    return this.#hashes;
+  }
+
+  /**
+   * The root of `prefix` followed by `suffix`. Valid when the prefix's size is a multiple of 2^k
+   * and the suffix (a range of its own, from leaf 0) covers fewer than 2^k leaves: then the
+   * suffix's subtrees are aligned exactly as they would be after the prefix.
+   */
+  static rootOfSpliced(prefix: readonly Buffer[], suffix: readonly Buffer[]): Buffer {
+    const all = [...prefix, ...suffix];
+    if (all.length === 0) return EMPTY_ROOT;
+    let root = all[all.length - 1] as Buffer;
+    for (let i = all.length - 2; i >= 0; i--) root = nodeHash(all[i] as Buffer, root);
+    return root;
+  }
+
   /** MTH of the whole range: fold the subtree hashes right to left. */
   root(): Buffer {
     if (this.#hashes.length === 0) return EMPTY_ROOT;

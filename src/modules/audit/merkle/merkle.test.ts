@@ -148,3 +148,45 @@ describe('proof generation on random trees (property)', () => {
     }), { numRuns: 200 });
   });
 });
+
+describe('CompactRange.appendSubtree (parallel verification splices chunk roots)', () => {
+  const leaves = (n: number, offset = 0) => Array.from({ length: n }, (_, i) => leafHash(`leaf ${offset + i}`));
+
+  it('gives the same root, size and completed nodes as appending the leaves one by one', () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 5 }), fc.integer({ min: 1, max: 9 }), fc.integer({ min: 0, max: 20 }), (level, chunks, tail) => {
+      const width = 2 ** level;
+      const all = leaves(chunks * width + tail);
+      const byLeaf = CompactRange.empty();
+      const leafNodes: CompletedNode[] = [];
+      for (const leaf of all) byLeaf.append(leaf, (node) => leafNodes.push(node));
+
+      const spliced = CompactRange.empty();
+      const splicedNodes: CompletedNode[] = [];
+      for (let k = 0; k < chunks; k++) {
+        const chunk = all.slice(k * width, (k + 1) * width);
+        const local = CompactRange.empty();
+        for (const leaf of chunk) local.append(leaf, (node) => splicedNodes.push({ ...node, index: node.index + (k * width) / 2 ** node.level }));
+        spliced.appendSubtree(local.root(), level, (node) => splicedNodes.push(node));
+      }
+      // A partial chunk (fewer than `width` leaves) after the aligned prefix splices like its leaves.
+      const partialLeaves = all.slice(chunks * width, chunks * width + (tail % width));
+      const partial = CompactRange.empty();
+      for (const leaf of partialLeaves) partial.append(leaf);
+      expect(CompactRange.rootOfSpliced(spliced.hashes(), partial.hashes()).equals(rootOfLeaves(all.slice(0, chunks * width + partialLeaves.length)))).toBe(true);
+      for (const leaf of all.slice(chunks * width)) spliced.append(leaf, (node) => splicedNodes.push(node));
+      expect(spliced.size).toBe(byLeaf.size);
+      expect(spliced.root().equals(byLeaf.root())).toBe(true);
+      const key = (n: CompletedNode) => `${n.level}/${n.index}/${n.hash.toString('hex')}`;
+      expect(splicedNodes.map(key).sort()).toEqual(leafNodes.map(key).sort());
+    }), { numRuns: 200 });
+  });
+
+  it('refuses a subtree that would not start at a multiple of its width', () => {
+    const range = CompactRange.empty();
+    range.append(leafHash('one'));
+    expect(() => range.appendSubtree(leafHash('x'), 1)).toThrow(RangeError);
+    expect(() => range.appendSubtree(leafHash('x'), -1)).toThrow(RangeError);
+    range.appendSubtree(leafHash('x'), 0);
+    expect(range.size).toBe(2);
+  });
+});

@@ -44,6 +44,19 @@ export interface VerifyReport {
   /** The newest signed head whose signature and root both verified. */
   treeHead: SignedTreeHead | null;
   treeHeadsChecked: number;
+  /** `parallel`: aligned chunks were checked by workers, then the tail sequentially (parallel.ts). */
+  verifiedBy?: 'parallel' | 'sequential';
+}
+
+/** Where a verification continues after a parallel pass proved everything before `next`. */
+export interface VerifyResume {
+  next: number;
+  prev: string;
+  range: CompactRange;
+  verifiedHead: SignedTreeHead | null;
+  headsChecked: number;
+  /** Every entry below this seq is vouched for by a head with a valid signature and root. */
+  vouched: number;
 }
 
 export interface VerifyOptions {
@@ -58,17 +71,17 @@ export interface VerifyOptions {
   onProgress?: (checked: number, total: number) => void;
 }
 
-export async function verifyAuditLog(options: VerifyOptions): Promise<VerifyReport> {
+export async function verifyAuditLog(options: VerifyOptions, resume?: VerifyResume): Promise<VerifyReport> {
   const { store, publicKey, macKey } = options;
   const pageSize = options.pageSize ?? 5_000;
   const startSize = await store.size();
-  const range = CompactRange.empty();
-  let next = 0;
-  let prev = GENESIS_PREV;
-  let verifiedHead: SignedTreeHead | null = null;
-  let headsChecked = 0;
+  const range = resume?.range ?? CompactRange.empty();
+  let next = resume?.next ?? 0;
+  let prev = resume?.prev ?? GENESIS_PREV;
+  let verifiedHead: SignedTreeHead | null = resume?.verifiedHead ?? null;
+  let headsChecked = resume?.headsChecked ?? 0;
   /** Every entry below this seq is vouched for by a head with a valid signature and root. */
-  let vouched = 0;
+  let vouched = resume?.vouched ?? 0;
 
   /** First entry in [from, to) whose MAC does not match its (already verified) leaf hash. */
   const firstForged = async (from: number, to: number): Promise<number | null> => {
@@ -155,7 +168,7 @@ export async function verifyAuditLog(options: VerifyOptions): Promise<VerifyRepo
 }
 
 /** The first recomputed tile whose stored copy is missing or different. */
-async function firstDamagedTile(store: AuditStore, tiles: readonly CompletedNode[]): Promise<CompletedNode | null> {
+export async function firstDamagedTile(store: AuditStore, tiles: readonly CompletedNode[]): Promise<CompletedNode | null> {
   const byLevel = new Map<number, CompletedNode[]>();
   for (const tile of tiles) byLevel.set(tile.level, [...(byLevel.get(tile.level) ?? []), tile]);
   let first: CompletedNode | null = null;
