@@ -3,6 +3,7 @@
  * refused too, because a typo (Q2_DATABSE_URL) would otherwise silently fall back to defaults.
  */
 import path from 'node:path';
+import { loadNetworkPolicy } from './network-policy.js';
 import type { Config } from './types.js';
 import {
   ConfigError, parseCidrList, parseEnum, parseHost, parsePort, parsePositiveInt, parseUrl,
@@ -13,7 +14,7 @@ const KNOWN = new Set([
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
   'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
-  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL',
+  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL', 'Q2_NETWORK_POLICY_FILE',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
 ]);
@@ -95,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');
   const alertWebhookUrl = get('Q2_ALERT_WEBHOOK_URL');
+  const networkPolicyFile = get('Q2_NETWORK_POLICY_FILE');
   const config: Config = {
     developmentMode,
     dataDir,
@@ -129,6 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(masterPassphrase ? { masterPassphrase } : {}),
       ...(pkcs11 ? { pkcs11 } : {}),
     },
+    network: loadNetworkPolicy('Q2_NETWORK_POLICY_FILE', networkPolicyFile === undefined ? undefined : path.resolve(cwd, networkPolicyFile)),
     notify: {
       ...(smtpUrl ? { smtpUrl: parseUrl('Q2_SMTP_URL', smtpUrl, ['smtp', 'smtps']) } : {}),
       ...(smsWebhookUrl ? { smsWebhookUrl: parseUrl('Q2_SMS_WEBHOOK_URL', smsWebhookUrl, ['https', 'http']) } : {}),

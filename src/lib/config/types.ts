@@ -2,6 +2,8 @@
  * The typed, frozen configuration handed down to each capability as a slice (STYLE §8).
  * Parsed once at boot from Q2_* variables by `loadConfig`; nothing reads process.env afterwards.
  */
+import type { NetworkConfig } from '../../modules/network/config.js';
+
 export interface ServerConfig {
   host: string;
   port: number;
@@ -45,6 +47,13 @@ export interface NotifyConfig {
   alertWebhookSecret?: string;
 }
 
+/** The network layer's policy (docs/network.md), defaults merged with Q2_NETWORK_POLICY_FILE. */
+export interface NetworkPolicyConfig {
+  /** Absolute path of the operator's policy file, when one was given. */
+  policyFile?: string;
+  policy: NetworkConfig;
+}
+
 export interface Config {
   /** True when no master key material and no TLS files were given: dev secrets are generated. */
   developmentMode: boolean;
@@ -53,5 +62,6 @@ export interface Config {
   server: ServerConfig;
   storage: StorageConfig;
   keys: KeysConfig;
+  network: NetworkPolicyConfig;
   notify: NotifyConfig;
 }

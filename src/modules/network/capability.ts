@@ -17,6 +17,7 @@ import { createNetworkMetrics } from './metrics.js';
 import { createAdmission } from './protection.js';
 import { createOffenceTracker } from './recidive.js';
 import { createRiskTracker, type SignalOptions } from './risk-tracker.js';
+import { networkPolicyRoute } from './policy-route.js';
 import { networkRoutes } from './routes.js';
 import { createRuleRepository } from './rules/repository.js';
 import { createRuleService } from './rules/service.js';
@@ -53,6 +54,7 @@ export interface NetworkCapability extends Capability {
 }
 
 export interface NetworkCapabilityOptions {
+  /** Applied on top of the operator's policy (tests, benchmarks). */
   config?: NetworkConfigOverrides;
   /** Replaces the process load sampler (tests). */
   loadSample?: () => LoadSample;
@@ -61,7 +63,8 @@ export interface NetworkCapabilityOptions {
 const CLIENT_KEY = /^(ip|user|apikey):[^\s]{1,200}$/;
 
 export async function createNetworkCapability(core: PlatformCore, options: NetworkCapabilityOptions = {}): Promise<NetworkCapability> {
-  const config = resolveNetworkConfig(options.config);
+  // The operator's policy (Q2_NETWORK_POLICY_FILE, validated at boot), then code overrides.
+  const config = resolveNetworkConfig(options.config, core.config.network?.policy);
   const { clock, events, state, logger } = core;
   const onError = (error: unknown, what: string) => logger.warn({ err: error, what }, 'network protection problem');
 
@@ -161,7 +164,10 @@ export async function createNetworkCapability(core: PlatformCore, options: Netwo
       connections.install(app.server);
       createGate({ config, admission, allowlists, connections })(app);
     },
-    routes: [networkRoutes({ rules, repository, allowlists, now: () => clock.now() })],
+    routes: [
+      networkRoutes({ rules, repository, allowlists, now: () => clock.now() }),
+      networkPolicyRoute({ config, file: core.config.network?.policyFile ?? null }),
+    ],
     async close() {
       unsubscribeEvents();
       load.stop();

@@ -1,8 +1,11 @@
 /**
  * The network-protection policy: one declared limit set per route class, the adaptive
  * (risk-scored) scaling of those limits, recidive bans, load shedding and slow-client bounds.
- * Defaults are below; a deployment overrides them through `createNetworkCapability(core,
- * { config })`. `resolveNetworkConfig` validates once at boot and freezes (STYLE §8).
+ * Defaults are below; an operator overrides any part of them with a JSON policy file
+ * (`Q2_NETWORK_POLICY_FILE`, read and validated by `loadConfig` at boot), and code (tests, the
+ * bench) with `createNetworkCapability(core, { config })` on top of that. `resolveNetworkConfig`
+ * validates once and freezes (STYLE §8); unknown settings are refused, since a misspelt
+ * setting silently keeping its default is the worst outcome for a security policy.
  */
 
 /** Route classes a route declares with `config: { rateLimit: … }`; `default` when it declares none. */
@@ -188,11 +191,33 @@ export type NetworkConfigOverrides = {
     : NetworkConfig[K] extends object ? { [P in keyof NetworkConfig[K]]?: Partial<NetworkConfig[K][P]> } : NetworkConfig[K];
 };
 
-function merge<T>(base: T, over: unknown): T {
+const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Limit specs may be switched off (`null`) or on where the default has none. */
+const NULLABLE = new Set(['perIp', 'perAccount', 'perApiKey', 'bodyLimitBytes']);
+
+/** Deep merge of `over` onto `base`, refusing settings the base does not have. */
+function merge<T>(base: T, over: unknown, where: string): T {
   if (over === undefined) return base;
-  if (Array.isArray(base) || base === null || typeof base !== 'object' || over === null || typeof over !== 'object') return over as T;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [key, value] of Object.entries(over as Record<string, unknown>)) out[key] = merge(out[key], value);
+  const name = where.slice(where.lastIndexOf('.') + 1);
+  if (over === null) {
+    check(NULLABLE.has(name), `${where} may not be null`);
+    return over as T;
+  }
+  if (base === null) {
+    // A limit switched on where the default has none: its shape is checked by the validation.
+    return over as T;
+  }
+  if (!isPlainObject(base)) {
+    check(Array.isArray(base) ? Array.isArray(over) : typeof over === typeof base, `${where} must be ${Array.isArray(base) ? 'an array' : `a ${typeof base}`}`);
+    return over as T;
+  }
+  check(isPlainObject(over), `${where} must be an object`);
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over as Record<string, unknown>)) {
+    check(Object.hasOwn(base, key), `unknown setting ${where ? `${where}.` : ''}${key}`);
+    out[key] = merge(out[key], value, where ? `${where}.${key}` : key);
+  }
   return out as T;
 }
 
@@ -205,12 +230,16 @@ const positiveInt = (n: unknown): boolean => typeof n === 'number' && Number.isS
 
 function checkLimit(spec: LimitSpec | null, where: string): void {
   if (spec === null) return;
+  check(isPlainObject(spec) && Object.keys(spec).every((k) => k === 'limit' || k === 'windowMs'), `${where} has only limit and windowMs`);
   check(positiveInt(spec.limit) && positiveInt(spec.windowMs), `${where} needs a positive integer limit and windowMs`);
 }
 
-/** Merges overrides onto the defaults, validates, and deep-freezes. Misconfiguration is a TypeError at boot. */
-export function resolveNetworkConfig(overrides: NetworkConfigOverrides = {}): NetworkConfig {
-  const config = merge(DEFAULT_NETWORK_CONFIG, overrides);
+/**
+ * Merges overrides onto `base` (the defaults, or an already resolved policy such as the
+ * operator's), validates, and deep-freezes. Misconfiguration is a TypeError naming the setting.
+ */
+export function resolveNetworkConfig(overrides: NetworkConfigOverrides = {}, base: NetworkConfig = DEFAULT_NETWORK_CONFIG): NetworkConfig {
+  const config = merge(base, overrides, '');
   for (const name of ROUTE_CLASSES) {
     const policy = config.classes[name];
     check(policy !== undefined, `missing route class ${name}`);
@@ -218,27 +247,30 @@ export function resolveNetworkConfig(overrides: NetworkConfigOverrides = {}): Ne
     checkLimit(policy.perAccount, `classes.${name}.perAccount`);
     checkLimit(policy.perApiKey, `classes.${name}.perApiKey`);
     check(policy.bodyLimitBytes === null || positiveInt(policy.bodyLimitBytes), `classes.${name}.bodyLimitBytes`);
+    check(typeof policy.shed === 'boolean', `classes.${name}.shed`);
   }
   const a = config.adaptive;
   check(positiveInt(a.halfLifeMs), 'adaptive.halfLifeMs');
-  check(a.minScore <= 0 && a.maxScore > 0, 'adaptive score bounds must contain 0');
-  check(positive(a.minFactor) && a.minFactor <= 1 && a.maxFactor >= 1, 'adaptive factor bounds must contain 1');
+  check(Number.isFinite(a.minScore) && Number.isFinite(a.maxScore) && a.minScore <= 0 && a.maxScore > 0, 'adaptive score bounds must contain 0');
+  check(positive(a.minFactor) && a.minFactor <= 1 && positive(a.maxFactor) && a.maxFactor >= 1, 'adaptive factor bounds must contain 1');
   check(a.tiers.length > 0 && (a.tiers[0] as RiskTier).minScore <= a.minScore, 'adaptive.tiers must start at or below minScore');
   a.tiers.forEach((tier, i) => {
+    check(isPlainObject(tier) && typeof tier.name === 'string' && tier.name.length > 0 && tier.name.length <= 32, `adaptive.tiers[${i}].name`);
+    check(Number.isFinite(tier.minScore), `adaptive.tiers[${i}].minScore`);
     check(positive(tier.factor), `adaptive.tiers[${i}].factor`);
     check(i === 0 || tier.minScore > (a.tiers[i - 1] as RiskTier).minScore, 'adaptive.tiers must ascend by minScore');
   });
   for (const kind of SIGNAL_KINDS) check(Number.isFinite(a.weights[kind]), `adaptive.weights.${kind}`);
   const r = config.recidive;
   check(positiveInt(r.maxOffences) && positiveInt(r.findTimeMs), 'recidive.maxOffences/findTimeMs');
-  check(positiveInt(r.banBaseMs) && r.banFactor >= 1 && r.banMaxMs >= r.banBaseMs && positiveInt(r.levelMemoryMs), 'recidive ban durations');
+  check(positiveInt(r.banBaseMs) && Number.isFinite(r.banFactor) && r.banFactor >= 1 && positiveInt(r.banMaxMs) && r.banMaxMs >= r.banBaseMs && positiveInt(r.levelMemoryMs), 'recidive ban durations');
   const s = config.shedding;
-  check(positiveInt(s.sampleIntervalMs) && s.delayFullMs > s.delayStartMs && s.delayStartMs > 0, 'shedding delay thresholds');
-  check(s.heapStartRatio > 0 && s.heapFullRatio > s.heapStartRatio && s.heapFullRatio <= 1, 'shedding heap thresholds');
+  check(positiveInt(s.sampleIntervalMs) && positive(s.delayStartMs) && positive(s.delayFullMs) && s.delayFullMs > s.delayStartMs, 'shedding delay thresholds');
+  check(positive(s.heapStartRatio) && positive(s.heapFullRatio) && s.heapFullRatio > s.heapStartRatio && s.heapFullRatio <= 1, 'shedding heap thresholds');
   check(positiveInt(s.retryAfterSeconds) && positive(s.minAdmitPerSecond), 'shedding.retryAfterSeconds/minAdmitPerSecond');
   const c = config.connections;
   check(positiveInt(c.maxPerIp) && positiveInt(c.firstRequestDeadlineMs) && positiveInt(c.checkIntervalMs), 'connections limits');
-  check(c.minBodyBytesPerSecond >= 0 && c.bodyGraceMs >= 0, 'connections body rate');
+  check(Number.isFinite(c.minBodyBytesPerSecond) && c.minBodyBytesPerSecond >= 0 && Number.isSafeInteger(c.bodyGraceMs) && c.bodyGraceMs >= 0, 'connections body rate');
   check(Number.isInteger(config.ipv6PrefixLength) && config.ipv6PrefixLength >= 32 && config.ipv6PrefixLength <= 128, 'ipv6PrefixLength in 32..128');
   check(positiveInt(config.rulesResyncMs) && positiveInt(config.eventDedupeMs) && positiveInt(config.maxTrackedClients), 'timers and cache bounds');
   return deepFreeze(config);
