@@ -63,10 +63,11 @@ export interface AuditLoggerOptions {
   onBatch?: (size: number, ms: number) => void;
   onError?: (error: unknown, what: string) => void;
   /**
-   * Parallel verification (verify/parallel.ts): `runner` is called once per verification and
-   * returns the chunk runner to use (closed afterwards), or null to verify sequentially.
+   * Parallel verification (verify/parallel.ts): `runner` is called when a verification finds
+   * the log big enough to split and returns the chunk runner to use (closed afterwards), or null
+   * to verify sequentially.
    */
-  parallelVerify?: { runner: () => (ChunkRunner & { close?(): Promise<void> }) | null; chunkSize?: number };
+  parallelVerify?: { runner: () => ChunkRunner | null; chunkSize?: number };
 }
 
 export interface AppendReceipt {
@@ -175,16 +176,11 @@ export function createAuditLogger(options: AuditLoggerOptions): AuditLogger {
     flush: () => commit.drain(),
     signTreeHead: () => heads.sign(),
     latestTreeHead: () => heads.latest(),
-    async verify(verifyOptions = {}) {
+    verify(verifyOptions = {}) {
       const base = { store, publicKey, macKey, knownSize, ...verifyOptions };
-      const runner = options.parallelVerify?.runner() ?? null;
-      if (runner === null) return verifyAuditLog(base);
-      try {
-        const chunkSize = options.parallelVerify?.chunkSize;
-        return await verifyAuditLogParallel({ ...base, runner, ...(chunkSize !== undefined ? { chunkSize } : {}) });
-      } finally {
-        await runner.close?.();
-      }
+      const parallel = options.parallelVerify;
+      if (parallel === undefined) return verifyAuditLog(base);
+      return verifyAuditLogParallel({ ...base, runner: parallel.runner, ...(parallel.chunkSize !== undefined ? { chunkSize: parallel.chunkSize } : {}) });
     },
     proveInclusion: (seq, treeSize) => proofs.inclusion(seq, treeSize),
     proveConsistency: (fromSize, toSize) => proofs.consistency(fromSize, toSize),

@@ -25,10 +25,15 @@ import { firstDamagedTile, verifyAuditLog, type VerifyOptions, type VerifyReport
 /** Runs chunk jobs somewhere (worker threads, or in-process for tests). */
 export interface ChunkRunner {
   run(job: ChunkJob): Promise<ChunkResult>;
+  close?(): Promise<void>;
 }
 
 export interface ParallelVerifyOptions extends VerifyOptions {
-  runner: ChunkRunner;
+  /**
+   * Creates the runner, only once the log is big enough to split (at least two chunks); null
+   * means verify sequentially. The runner is closed when the verification ends.
+   */
+  runner: () => ChunkRunner | null;
   /** Entries per chunk, a power of two (default 2^16). */
   chunkSize?: number;
 }
@@ -43,10 +48,24 @@ export async function verifyAuditLogParallel(options: ParallelVerifyOptions): Pr
   if (!Number.isInteger(chunkLevel) || chunkLevel < 1 || chunkLevel > 30) throw new TypeError('chunkSize must be a power of two in 2..2^30');
   const sequential = async (): Promise<VerifyReport> => ({ ...await verifyAuditLog(options), verifiedBy: 'sequential' });
 
-  const { store, publicKey } = options;
-  const startSize = await store.size();
+  const startSize = await options.store.size();
   const chunks = Math.floor(startSize / chunkSize);
-  if (chunks < 2) return sequential();
+  const runner = chunks < 2 ? null : options.runner();
+  if (runner === null) return sequential();
+  try {
+    return await verifyChunks(options, runner, { startSize, chunks, chunkSize, chunkLevel }, sequential);
+  } finally {
+    await runner.close?.();
+  }
+}
+
+async function verifyChunks(
+  options: ParallelVerifyOptions,
+  runner: ChunkRunner,
+  { startSize, chunks, chunkSize, chunkLevel }: { startSize: number; chunks: number; chunkSize: number; chunkLevel: number },
+  sequential: () => Promise<VerifyReport>,
+): Promise<VerifyReport> {
+  const { store, publicKey } = options;
   const end = chunks * chunkSize;
 
   const heads: SignedTreeHead[] = await store.treeHeads(0, end);
@@ -56,7 +75,7 @@ export async function verifyAuditLogParallel(options: ParallelVerifyOptions): Pr
 
   const pageSize = options.pageSize ?? 5_000;
   // Every job is handed to the runner at once; it bounds how many run together.
-  const results = Array.from({ length: chunks }, (_, k) => options.runner.run({
+  const results = Array.from({ length: chunks }, (_, k) => runner.run({
     from: k * chunkSize, to: (k + 1) * chunkSize, headSizes: headsOf(k).map((head) => head.treeSize), pageSize,
   }));
   // A rejected job we stop waiting for must not become an unhandled rejection.
