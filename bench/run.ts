@@ -1,11 +1,12 @@
 /**
  * `npm run bench [section]`: every benchmark, printed as the markdown that goes into
  * docs/BENCHMARKS.md. Each benchmark compares against a baseline measured in the same run.
- * Sections: http, identity, mfa, crypto, network, trading, audit, signing, marketdata, siem.
+ * Sections: http, identity, mfa, crypto, network, trading, audit, signing, marketdata, siem, detection.
  */
 import os from 'node:os';
 import { benchAudit } from './audit.js';
 import { benchCrypto } from './crypto.js';
+import { benchDetection } from './detection.js';
 import { benchHttp } from './http.js';
 import { benchIdentity } from './identity.js';
 import { benchMarketData } from './marketdata.js';
@@ -18,7 +19,7 @@ import { benchTrading } from './trading.js';
 const SECTIONS: readonly [string, () => Promise<string>][] = [
   ['http', benchHttp], ['identity', benchIdentity], ['mfa', benchMfa], ['crypto', benchCrypto],
   ['network', benchNetwork], ['trading', benchTrading], ['audit', benchAudit], ['signing', benchSigning],
-  ['marketdata', benchMarketData], ['siem', benchSiem],
+  ['marketdata', benchMarketData], ['siem', benchSiem], ['detection', benchDetection],
 ];
 
 async function main(): Promise<void> {

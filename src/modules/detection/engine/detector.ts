@@ -1,10 +1,11 @@
 /**
  * The rule engine: feeds each security event through the rules that may match its type and
- * returns the hits. All state lives in the shared StateStore (sliding windows, set-if-absent
- * markers, compare-and-swap histories), so replicas behind a load balancer count together and
- * exactly one of them raises an alert for a (rule, group) per window.
+ * returns the hits. State goes through a DetectionState: over the shared StateStore (Redis)
+ * replicas count together and exactly one of them raises an alert for a (rule, group) per
+ * window; over a memory StateStore the in-process adapter does the same without hashing,
+ * JSON or key strings (store/detection-state.ts).
  *
- * State keys (group keys and values are hashed: they are attacker-controlled strings):
+ * Shared state keys (group keys and values are hashed: they are attacker-controlled strings):
  *   det:w:<rule>:<g>          sliding window of matching events (threshold) / new values (distinct)
  *   det:s:<rule>:<g>:<v>      distinct value already counted in this window
  *   det:q:<rule>:<g>          sequence progress {n, deadline}
@@ -13,14 +14,14 @@
  *   det:e:<rule>:<g>:<i>      summary of the i-th counted event (evidence for the alert)
  *   det:d:<rule>:<g>          dedup marker: an alert was raised for this group in this window
  */
-import { createHash } from 'node:crypto';
-
 import type { Clock } from '../../../lib/clock/index.js';
 import type { SecurityEvent } from '../../../lib/events/index.js';
 import type { StateStore } from '../../../lib/state/index.js';
 import type { GeoLocator } from '../geo/locator.js';
 import { fieldOf, matchesEvent, summarise } from '../rules/match.js';
 import type { DetectionRule, EventField, EventSummary, RuleHit, SequenceRule } from '../rules/types.js';
+import { sharedDetectionState, andThen, type DetectionState, type MaybePromise } from '../store/detection-state.js';
+import { localDetectionState } from '../store/local-detection-state.js';
 import { newValue } from './new-value.js';
 import { indexRules } from './rule-index.js';
 import { travel } from './travel.js';
@@ -42,12 +43,10 @@ export interface DetectorDeps {
 
 /** What the kind-specific evaluators share. */
 export interface EngineKit {
-  state: StateStore;
-  clock: Clock;
+  ds: DetectionState;
   geo: GeoLocator | undefined;
-  hash(value: string): string;
   valueOf(event: SecurityEvent, field: EventField): string | null;
-  firstInWindow(base: string, windowMs: number): Promise<boolean>;
+  summaryOf(event: SecurityEvent): EventSummary;
 }
 
 export const ruleKey = (rule: DetectionRule) => `${rule.id}@${rule.version}`;
@@ -55,116 +54,136 @@ export const ruleKey = (rule: DetectionRule) => `${rule.id}@${rule.version}`;
 /** Only `detection.anomaly` (scored by the baselines) may feed rules: nothing else of ours loops back. */
 const ownEvent = (type: string) => type.startsWith('alert.') || (type.startsWith('detection.') && type !== 'detection.anomaly');
 
+/** Detectors over the same memory StateStore share one in-process state, as they would share the store. */
+const localStates = new WeakMap<StateStore, DetectionState>();
+function localStateOf(state: StateStore, clock: Clock): DetectionState {
+  let local = localStates.get(state);
+  if (local === undefined) localStates.set(state, (local = localDetectionState(clock)));
+  return local;
+}
+
 export function createDetector(deps: DetectorDeps): Detector {
   const { state, clock, rules, geo } = deps;
+  const ds = state.kind === 'memory' ? localStateOf(state, clock) : sharedDetectionState(state);
   const index = indexRules(rules);
   const keys = new Map(rules.map((r) => [r, ruleKey(r)]));
-
-  // Consecutive rules mostly group one event by the same field: hash each string once.
-  let lastIn = '';
-  let lastOut = '';
-  const hash = (value: string): string => {
-    if (value !== lastIn) {
-      lastIn = value;
-      lastOut = createHash('sha256').update(value).digest('base64url').slice(0, 22);
-    }
-    return lastOut;
-  };
 
   const valueOf = (event: SecurityEvent, field: EventField): string | null =>
     field === 'geo.country' ? (event.ip && geo?.locate(event.ip)?.country) || null : fieldOf(event, field);
 
-  /** First caller for (rule, group) in the window wins; every other replica and later event stays quiet. */
-  const firstInWindow = (base: string, windowMs: number) => state.setIfAbsent(`det:d:${base}`, '1', windowMs);
-  const kit: EngineKit = { state, clock, geo, hash, valueOf, firstInWindow };
-
-  async function keepEvidence(base: string, index: number, count: number, event: SecurityEvent, windowMs: number) {
-    if (index > count - MAX_EVIDENCE) await state.set(`det:e:${base}:${index}`, JSON.stringify(summarise(event)), windowMs);
-  }
-
-  async function evidence(base: string, to: number, last: SecurityEvent): Promise<EventSummary[]> {
-    const out: EventSummary[] = [];
-    for (let i = Math.max(1, to - MAX_EVIDENCE + 1); i < to; i++) {
-      const raw = await state.get(`det:e:${base}:${i}`);
-      if (raw !== null) out.push(JSON.parse(raw) as EventSummary);
+  // One event usually counts for several rules: summarise it once.
+  let summarised: SecurityEvent | null = null;
+  let summary: EventSummary | null = null;
+  const summaryOf = (event: SecurityEvent): EventSummary => {
+    if (summarised !== event || summary === null) {
+      summarised = event;
+      summary = summarise(event);
     }
-    out.push(summarise(last));
-    return out;
+    return summary;
+  };
+  const kit: EngineKit = { ds, geo, valueOf, summaryOf };
+
+  function keepEvidence(rule: string, group: string, index: number, count: number, event: SecurityEvent, windowMs: number): void {
+    if (index > count - MAX_EVIDENCE) ds.putEvidence(rule, group, index, summaryOf(event), windowMs);
   }
 
-  async function counted(rule: DetectionRule & { count: number }, base: string, event: SecurityEvent, group: string): Promise<RuleHit | null> {
+  function evidence(rule: string, group: string, to: number, last: SecurityEvent): MaybePromise<EventSummary[]> {
+    return andThen(ds.evidence(rule, group, Math.max(1, to - MAX_EVIDENCE + 1), to), (out) => [...out, summaryOf(last)]);
+  }
+
+  /** The alert, if this caller is the first for (rule, group) in the window (of every replica). */
+  function firstHit(rule: DetectionRule, key: string, group: string, events: () => MaybePromise<EventSummary[]>): MaybePromise<RuleHit | null> {
+    return andThen(ds.mark('d', key, group, '', rule.windowMs), (first) => (first ? andThen(events(), (list) => ({ rule, groupKey: group, events: list })) : null));
+  }
+
+  function counted(rule: DetectionRule & { count: number }, key: string, event: SecurityEvent, group: string): MaybePromise<RuleHit | null> {
     // The window holds at most `count` entries: the N-th is the alert, later ones are refused
     // (allowed=false) until the oldest leaves the window, so memory stays bounded under attack.
-    const window = await state.slidingWindow(`det:w:${base}`, rule.windowMs, rule.count);
-    if (!window.allowed) return null;
-    await keepEvidence(base, window.count, rule.count, event, rule.windowMs);
-    if (window.count < rule.count || !(await firstInWindow(base, rule.windowMs))) return null;
-    return { rule, groupKey: group, events: await evidence(base, window.count, event) };
+    return andThen(ds.window(key, group, rule.windowMs, rule.count), (window) => {
+      if (!window.allowed) return null;
+      keepEvidence(key, group, window.count, rule.count, event, rule.windowMs);
+      if (window.count < rule.count) return null;
+      return firstHit(rule, key, group, () => evidence(key, group, window.count, event));
+    });
   }
 
-  async function sequence(rule: SequenceRule, event: SecurityEvent): Promise<RuleHit | null> {
+  function sequence(rule: SequenceRule, key: string, event: SecurityEvent, step = rule.steps.length - 1): MaybePromise<RuleHit | null> {
     // Latest step first, so one event advances a subject by at most one step.
-    for (let step = rule.steps.length - 1; step >= 0; step--) {
+    for (; step >= 0; step--) {
       const spec = rule.steps[step]!;
       if (!matchesEvent(event, spec.match)) continue;
       const group = valueOf(event, spec.groupBy);
-      if (group === null) continue;
-      const base = `${keys.get(rule)!}:${hash(group)}`;
-      const key = `det:q:${base}`;
-      const current = await state.get(key);
-      const progress = current === null ? null : JSON.parse(current) as { n: number; deadline: number };
-      const now = clock.now();
+      if (group !== null) break;
+    }
+    if (step < 0) return null;
+    const at = step;
+    const group = valueOf(event, rule.steps[at]!.groupBy)!;
+    const now = clock.now();
+    const done = at + 1 === rule.steps.length;
+    let applies = false;
+    // Atomic advance: concurrent replicas see the same progress; only one moves it on.
+    const moved = ds.update<{ n: number; deadline: number }>('q', key, group, rule.windowMs, (progress) => {
       const active = progress !== null && progress.deadline > now;
       // Step 0 starts (or restarts an expired) sequence; later steps need the one before.
-      if (step === 0 ? active : !(active && progress.n === step)) continue;
-      const deadline = step === 0 || progress === null ? now + rule.windowMs : progress.deadline;
-      const done = step + 1 === rule.steps.length;
-      // CAS: concurrent replicas see the same progress; only one advances it.
-      const next = done ? null : JSON.stringify({ n: step + 1, deadline });
-      if (!(await state.compareAndSwap(key, current, next, Math.max(1, deadline - now)))) return null;
-      await keepEvidence(base, step + 1, rule.steps.length, event, rule.windowMs);
-      if (!done || !(await firstInWindow(base, rule.windowMs))) return null;
-      return { rule, groupKey: group, events: await evidence(base, rule.steps.length, event) };
-    }
-    return null;
+      applies = at === 0 ? !active : active && progress.n === at;
+      if (!applies) return undefined;
+      return done ? null : { n: at + 1, deadline: at === 0 || progress === null ? now + rule.windowMs : progress.deadline };
+    });
+    return andThen(moved, (result) => {
+      if (!applies) return sequence(rule, key, event, at - 1);
+      if (result === null) return null;
+      keepEvidence(key, group, at + 1, rule.steps.length, event, rule.windowMs);
+      return done ? firstHit(rule, key, group, () => evidence(key, group, rule.steps.length, event)) : null;
+    });
   }
 
-  async function evaluate(rule: DetectionRule, event: SecurityEvent): Promise<RuleHit | null> {
-    if (rule.kind === 'sequence') return sequence(rule, event);
+  /** Synchronous on the in-process state (no promise per rule and event); a promise on Redis. */
+  function evaluate(rule: DetectionRule, event: SecurityEvent): MaybePromise<RuleHit | null> {
+    const key = keys.get(rule)!;
+    if (rule.kind === 'sequence') return sequence(rule, key, event);
     if (!matchesEvent(event, rule.match)) return null;
     const group = valueOf(event, rule.groupBy);
     if (group === null) return null;
-    const base = `${keys.get(rule)!}:${hash(group)}`;
     switch (rule.kind) {
       case 'single':
-        return (await firstInWindow(base, rule.windowMs)) ? { rule, groupKey: group, events: [summarise(event)] } : null;
+        return firstHit(rule, key, group, () => [summaryOf(event)]);
       case 'threshold':
-        return counted(rule, base, event, group);
+        return counted(rule, key, event, group);
       case 'travel':
-        return travel(kit, rule, base, event, group);
+        return travel(kit, rule, key, event, group);
       case 'new-value':
-        return newValue(kit, rule, base, event, group);
+        return newValue(kit, rule, key, event, group);
       case 'distinct': {
         const value = valueOf(event, rule.field);
         if (value === null) return null;
         // Only a value not yet seen in this window counts towards the distinct total.
-        if (!(await state.setIfAbsent(`det:s:${base}:${hash(value)}`, '1', rule.windowMs))) return null;
-        return counted(rule, base, event, group);
+        return andThen(ds.mark('s', key, group, value, rule.windowMs), (fresh) => (fresh ? counted(rule, key, event, group) : null));
       }
     }
   }
 
+  async function rest(hits: RuleHit[], pending: Promise<RuleHit | null>, candidates: readonly DetectionRule[], from: number, event: SecurityEvent) {
+    const first = await pending;
+    if (first) hits.push(first);
+    for (let i = from; i < candidates.length; i++) {
+      const hit = await evaluate(candidates[i]!, event);
+      if (hit) hits.push(hit);
+    }
+    return hits;
+  }
+
   return {
-    async observe(event) {
-      if (ownEvent(event.type)) return [];
+    observe(event) {
+      if (ownEvent(event.type)) return Promise.resolve([]);
       const candidates = index.rulesFor(event.type);
-      if (candidates.length === 0) return [];
       const hits: RuleHit[] = [];
-      for (const rule of candidates) {
-        const hit = await evaluate(rule, event);
+      for (let i = 0; i < candidates.length; i++) {
+        const hit = evaluate(candidates[i]!, event);
+        // The first rule that needs I/O switches the rest of this event to the async path.
+        if (hit instanceof Promise) return rest(hits, hit, candidates, i + 1, event);
         if (hit) hits.push(hit);
       }
-      return hits;
+      return Promise.resolve(hits);
     },
   };
 }

@@ -7,9 +7,8 @@
  */
 import type { SecurityEvent } from '../../../lib/events/index.js';
 import { distanceKm } from '../geo/distance.js';
-import { summarise } from '../rules/match.js';
 import type { EventSummary, RuleHit, TravelRule } from '../rules/types.js';
-import { updateJson } from './cas-update.js';
+import { andThen, type MaybePromise } from '../store/detection-state.js';
 import type { EngineKit } from './detector.js';
 
 interface LastSeen {
@@ -30,20 +29,20 @@ export function travelBetween(a: { lat: number; lon: number; acc: number; time: 
   return { km, kmh: km / hours };
 }
 
-export async function travel(kit: EngineKit, rule: TravelRule, base: string, event: SecurityEvent, group: string): Promise<RuleHit | null> {
+export function travel(kit: EngineKit, rule: TravelRule, key: string, event: SecurityEvent, group: string): MaybePromise<RuleHit | null> {
   const here = event.ip ? kit.geo?.locate(event.ip) : null;
   if (!here) return null;
-  const current: LastSeen = { lat: here.lat, lon: here.lon, acc: here.accuracyKm, country: here.country, event: summarise(event) };
+  const current: LastSeen = { lat: here.lat, lon: here.lon, acc: here.accuracyKm, country: here.country, event: kit.summaryOf(event) };
   // Each sighting replaces the last one (in processing order; the interval is taken in absolute
   // value, so two replicas handling close logins in either order measure the same speed).
-  const result = await updateJson<LastSeen>(kit.state, `det:t:${base}`, rule.windowMs, () => current);
-  const previous = result?.previous;
-  if (!previous) return null;
-  const { km, kmh } = travelBetween({ ...previous, time: previous.event.time }, { ...current, time: event.time });
-  if (km < rule.minKm || kmh <= rule.maxKmh) return null;
-  if (!(await kit.firstInWindow(base, rule.windowMs))) return null;
-  return {
-    rule, groupKey: group, events: [previous.event, current.event],
-    facts: { km: Math.round(km), kmh: Math.round(kmh), fromCountry: previous.country, toCountry: here.country },
-  };
+  return andThen(kit.ds.update<LastSeen>('t', key, group, rule.windowMs, () => current), (result) => {
+    const previous = result?.previous;
+    if (!previous) return null;
+    const { km, kmh } = travelBetween({ ...previous, time: previous.event.time }, { ...current, time: event.time });
+    if (km < rule.minKm || kmh <= rule.maxKmh) return null;
+    return andThen(kit.ds.mark('d', key, group, '', rule.windowMs), (first) => (first ? {
+      rule, groupKey: group, events: [previous.event, current.event],
+      facts: { km: Math.round(km), kmh: Math.round(kmh), fromCountry: previous.country, toCountry: here.country },
+    } : null));
+  });
 }
