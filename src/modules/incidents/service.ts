@@ -86,12 +86,23 @@ export function createIncidentService(deps: IncidentServiceDeps) {
     return saved;
   }
 
+  /** A block of this address by this incident still in force: a storm's repeats add no rules. */
+  async function blockInForce(incidentId: string, target: string): Promise<boolean> {
+    const now = clock.now();
+    return (await store.steps(incidentId)).some((s) => s.kind === 'action' && s.what === 'block-ip' && s.result === 'success'
+      && s.details.cidr === parseTarget('block-ip', target, undefined).cidr && (s.details.expiresAt === null || Number(s.details.expiresAt) > now));
+  }
+
   async function autoContain(incident: Incident, alert: AlertFacts): Promise<void> {
     const ctx: ActorContext = { actor: 'system', ip: null, requestId: null };
     for (const planned of plannedContainment(alert, deps.autoContainment, deps.isProtectedIp)) {
       const current = await load(incident.id);
       if (planned.kind === 'skip') {
         await step(current, ctx, { kind: 'action', what: planned.action, target: planned.target, result: 'skipped', details: { reason: planned.reason, alertId: alert.id } });
+        continue;
+      }
+      if (planned.action === 'block-ip' && await blockInForce(current.id, planned.target)) {
+        await step(current, ctx, { kind: 'action', what: planned.action, target: planned.target, result: 'skipped', details: { reason: 'already blocked by this incident', alertId: alert.id } });
         continue;
       }
       try {
