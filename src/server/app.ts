@@ -18,7 +18,7 @@ import { registerHealthRoutes, registerMetricsRoute, type Probe } from './routes
 import { registerOpenApiRoute } from './routes/openapi.js';
 import { registerConsoleRoutes } from './routes/console.js';
 import { validatorCompiler } from './validation.js';
-import { createCidrSet } from './cidr.js';
+import { createCidrSet } from '../modules/network/index.js';
 import { registerAuthentication, type Authenticator } from './auth.js';
 
 export type RouteModule = (app: FastifyInstance) => void | Promise<void>;
@@ -55,13 +55,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
       }
     : null;
 
+  // One CIDR matcher for every address list (src/modules/network/ip.ts): the proxies whose
+  // X-Forwarded-For is believed are decided by the same code as the IP rules.
+  const trustedProxies = createCidrSet(server.trustProxy);
   const app = Fastify({
     ...(https ? { https } : { http: { maxHeaderSize: server.maxHeaderSizeBytes, connectionsCheckingInterval: 1_000 } }),
     loggerInstance: options.logger as FastifyBaseLogger,
     // Fastify's two request log lines are replaced by one access line (plugins/metrics.ts).
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: () => randomUUID(),
-    trustProxy: server.trustProxy.length > 0 ? [...server.trustProxy] : false,
+    trustProxy: server.trustProxy.length > 0 ? (address: string) => trustedProxies.has(address) : false,
     bodyLimit: server.bodyLimitBytes,
     connectionTimeout: server.requestTimeoutMs + 5_000,
     keepAliveTimeout: server.keepAliveTimeoutMs,

@@ -74,10 +74,14 @@ describe('a client that triggers failures', () => {
     await loginFailures(toHigh - toElevated - 1);
     expect(await allowedRate()).toBe(limitIn('elevated'));
     await loginFailures(1);
-    // The bucket keeps its tokens but never above the new, smaller capacity: this request and
-    // the burst after it get exactly the high-tier budget.
+    // The bucket remembers what the client spent as time owed (its GCRA form): the four requests
+    // since it was last full (two at the normal rate, two at the elevated one) still count, now
+    // at the high tier's slower refill. This request and the burst after it get exactly the
+    // rest of the high-tier budget, never more than that budget.
+    const intervalMs = (name: string) => base.windowMs / limitIn(name);
+    const owedMs = 2 * intervalMs('normal') + 2 * intervalMs('elevated');
     expect(await allowedRate()).toBe(limitIn('high'));
-    expect(1 + await burst()).toBe(limitIn('high'));
+    expect(1 + await burst()).toBe(Math.floor(limitIn('high') - owedMs / intervalMs('high')));
   });
 
   it('recovers with good behaviour: one half-life without failures, then another, back to normal', async () => {

@@ -5,13 +5,12 @@
  */
 import { createMemoryStateStore } from '../../lib/state/index.js';
 import type { Capability, PlatformCore } from '../../server/capability.js';
-import { createCidrSet } from '../../server/cidr.js';
 import { createIpAllowlists, type IpAllowlists } from './allowlists.js';
 import { createBoundedMap } from './bounded-map.js';
 import { resolveNetworkConfig, type NetworkConfig, type NetworkConfigOverrides, type SignalKind } from './config.js';
 import { createConnectionGuard } from './connections.js';
 import { createGate } from './gate.js';
-import { clientIpKey, parseCidr } from './ip.js';
+import { clientIpKey, createCidrSet, parseCidr } from './ip.js';
 import { createLimiter } from './limiter.js';
 import { createNetworkMetrics } from './metrics.js';
 import { createAdmission } from './protection.js';

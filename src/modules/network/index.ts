@@ -25,7 +25,7 @@ export {
   type RouteClass,
   type SignalKind,
 } from './config.js';
-export { clientIpKey, isIpAllowed, parseCidr, parseIp } from './ip.js';
+export { clientIpKey, createCidrSet, isIpAllowed, parseCidr, parseIp, type CidrSet } from './ip.js';
 export { factorFor, scaleLimit, tierFor } from './risk.js';
 export { banDurationMs } from './recidive.js';
 export { nextAllowance, pressureOf, type LoadSample } from './shedding.js';

@@ -5,6 +5,9 @@
  *
  * IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is treated as the IPv4 address it carries: a dual-stack
  * socket reports IPv4 peers that way, and a rule on `a.b.c.d/32` must match them.
+ *
+ * This is the one CIDR implementation of the server: the IP rules, the trading allowlists,
+ * the trusted proxies of the connection guard and the /metrics allowlist all use it.
  */
 import { isIP } from 'node:net';
 
@@ -171,4 +174,54 @@ export function isIpAllowed(ip: string, cidrs: readonly string[]): boolean {
     if (cidr && cidrContains(cidr, parsed)) return true;
   }
   return false;
+}
+
+/** The lookup key of `bytes` masked to `prefix` bits (hex of the network address). */
+export function prefixKey(bytes: Uint8Array, prefix: number): string {
+  const masked = maskBytes(bytes, prefix);
+  return Buffer.from(masked.buffer, masked.byteOffset, masked.byteLength).toString('hex');
+}
+
+/** A fixed set of CIDR blocks with a membership test (trusted proxies, the /metrics allowlist). */
+export interface CidrSet {
+  has(ip: string): boolean;
+}
+
+/**
+ * Builds a set from operator-supplied blocks (`10.0.0.0/8`, `::1/128`, or a bare address for
+ * one host). Host bits are ignored here, as every proxy-list parser does (`10.1.2.3/8` is
+ * `10.0.0.0/8`): these lists come from validated configuration, not from an admin form.
+ * Membership costs one parse plus one Set lookup per distinct prefix length.
+ */
+export function createCidrSet(cidrs: readonly string[]): CidrSet {
+  const tables: Record<4 | 6, Map<number, Set<string>>> = { 4: new Map(), 6: new Map() };
+  for (const text of cidrs) {
+    const slash = text.indexOf('/');
+    const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+    const max = ip?.family === 6 ? 128 : 32;
+    const prefix = slash < 0 ? max : Number(text.slice(slash + 1));
+    if (!ip || !Number.isInteger(prefix) || prefix < 0 || prefix > max || (slash >= 0 && !/^\d{1,3}$/.test(text.slice(slash + 1)))) {
+      throw new TypeError(`not an IP address or CIDR: ${text}`);
+    }
+    let keys = tables[ip.family].get(prefix);
+    if (!keys) {
+      keys = new Set();
+      tables[ip.family].set(prefix, keys);
+    }
+    keys.add(prefixKey(ip.bytes, prefix));
+  }
+  const lengths: Record<4 | 6, number[]> = {
+    4: [...tables[4].keys()].sort((a, b) => b - a),
+    6: [...tables[6].keys()].sort((a, b) => b - a),
+  };
+  const empty = cidrs.length === 0;
+  return {
+    has(text) {
+      if (empty) return false;
+      const ip = parseIp(text);
+      if (!ip) return false;
+      for (const prefix of lengths[ip.family]) if (tables[ip.family].get(prefix)?.has(prefixKey(ip.bytes, prefix))) return true;
+      return false;
+    },
+  };
 }

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { AppError } from '../../lib/errors/index.js';
-import type { CidrSet } from '../cidr.js';
+import type { CidrSet } from '../../modules/network/index.js';
 
 export interface Probe {
   name: string;

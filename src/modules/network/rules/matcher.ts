@@ -7,7 +7,7 @@
  *
  * Cost per lookup: one address parse plus one Map lookup per distinct prefix length in use.
  */
-import { maskBytes, parseCidr, parseIp } from '../ip.js';
+import { parseCidr, parseIp, prefixKey } from '../ip.js';
 import type { NetworkRule } from './types.js';
 
 export interface RuleMatcher {
@@ -20,10 +20,6 @@ export interface RuleMatcher {
 }
 
 type Table = Map<number, Map<string, NetworkRule[]>>;
-
-function keyOf(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
-}
 
 const live = (rule: NetworkRule, now: number): boolean => rule.expiresAt === null || rule.expiresAt > now;
 
@@ -56,7 +52,7 @@ export function createRuleMatcher(rules: readonly NetworkRule[]): RuleMatcher {
       bucket = new Map();
       table.set(cidr.prefix, bucket);
     }
-    const key = keyOf(cidr.bytes);
+    const key = prefixKey(cidr.bytes, cidr.prefix);
     bucket.set(key, [...(bucket.get(key) ?? []), rule]);
   }
   const lengths: Record<4 | 6, number[]> = {
@@ -72,7 +68,7 @@ export function createRuleMatcher(rules: readonly NetworkRule[]): RuleMatcher {
       if (!parsed) return null;
       const table = tables[parsed.family];
       for (const prefix of lengths[parsed.family]) {
-        const candidates = table.get(prefix)?.get(keyOf(maskBytes(parsed.bytes, prefix)));
+        const candidates = table.get(prefix)?.get(prefixKey(parsed.bytes, prefix));
         if (!candidates) continue;
         const winner = decide(candidates, now);
         if (winner) return winner;
