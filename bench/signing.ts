@@ -139,8 +139,8 @@ async function ordersTarget(): Promise<Ready> {
   for (let i = 0; i < ACCOUNTS; i++) {
     const user = await identity.users.create({ email: `bench-${i}@example.test`, passwordHash: 'not-a-login-account', roles: ['trader'] });
     if (!user) throw new Error('bench user creation failed');
-    await trading.admin.deposit(user.id, { asset: 'USD', amount: '100000000', reason: 'bench' }, ctx);
-    await trading.admin.deposit(user.id, { asset: 'BTC', amount: '10000', reason: 'bench' }, ctx);
+    await trading.admin.deposit(user.id, { asset: 'USD', amount: '100000000', reason: 'bench', depositId: `bench-usd-${i}` }, ctx);
+    await trading.admin.deposit(user.id, { asset: 'BTC', amount: '10000', reason: 'bench', depositId: `bench-btc-${i}` }, ctx);
     await trading.admin.setRiskLimits(user.id, { maxOrdersPerSecond: 100_000 }, ctx);
     const pair = generateKeyPairSync('ed25519');
     const key = await apikeys.service.create(user.id, {

@@ -1,5 +1,7 @@
 /**
  * Trading core benchmarks, each against a baseline measured in the same run:
+ * (0) signed limit orders end to end over HTTPS with the SDK against a bare Fastify POST route
+ *     (bench/trading-e2e.ts: processes, TLS, SQLite and optionally PostgreSQL);
  * (1) the pre-trade risk evaluation alone (target p99 ≤ 20 µs) against the cost of the timer
  *     around it, on a book of 2,000 resting orders, with self-trade and post-only walks;
  * (2) the matching engine alone against the npm package `nodejs-order-book` (floats) on the
@@ -10,6 +12,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { addResting, applyMatch, createOrderBook, defineInstrument, depth, evaluateRisk, matchOrder, REFERENCE_SCALE } from '../src/modules/trading/index.js';
 import type { IncomingOrder, RiskInput } from '../src/modules/trading/index.js';
+import { benchTradingEndToEnd } from './trading-e2e.js';
 
 interface BaselineBook {
   limit(options: { side: 'buy' | 'sell'; id: string; size: number; price: number; timeInForce?: 'GTC' | 'IOC' | 'FOK' }): { done: { id: string }[]; partial: unknown; quantityLeft: number; err: unknown };
@@ -175,7 +178,11 @@ export async function benchTrading(): Promise<string> {
   return [
     '## Trading core',
     '',
-    `Command: \`npm run bench trading\` (builds, then \`node dist/bench/run.js trading\`; source \`bench/trading.ts\`). ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}. One process, no I/O: these measure the pure functions only.`,
+    `Command: \`npm run bench trading\` (builds, then \`node dist/bench/run.js trading\`; sources \`bench/trading.ts\`, \`bench/trading-e2e.ts\`; \`Q2_BENCH_DATABASE_URL=postgres://…\` adds the PostgreSQL row). ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}, Node ${process.version}, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' / ')} at the start.`,
+    '',
+    await benchTradingEndToEnd(),
+    '',
+    'The next two measure the pure functions only (one process, no I/O).',
     '',
     riskBench(),
     '',

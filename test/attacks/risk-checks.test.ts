@@ -142,17 +142,21 @@ describe('pre-trade risk: every rejection leaves no trace in balances, reservati
     await h.reference('BTC-USD', '60000');
   });
 
-  it('MARKET_HALTED: a halted instrument takes no orders (the catalogue is read at boot)', async () => {
-    await h.platform.db.kysely.updateTable('trading_instruments').set({ status: 'halted' }).where('symbol', '=', 'BTC-USD').execute();
-    h = await h.restart();
-    h.platform.events.subscribe('risk-test', (event) => {
-      events.push(event);
-    });
+  it('MARKET_HALTED: an instrument halted by an admin takes no orders from the next request, until resumed', async () => {
+    const halt = (status: string, as = h.adminId) => h.request('PUT', '/v1/admin/instruments/BTC-USD/status', as, { status, reason: 'exchange incident drill' });
+    expect((await halt('halted', alice)).status).toBe(403);
+    expect((await h.request('PUT', '/v1/admin/instruments/BTC-USD/status', h.adminId, { status: 'halted', reason: 'x' }, { 'x-test-stale': '1' })).body.code).toBe('AUTH_STEP_UP_REQUIRED');
+    expect((await halt('closed')).status).toBe(400);
+    expect((await h.request('PUT', '/v1/admin/instruments/XRP-USD/status', h.adminId, { status: 'halted', reason: 'x' })).status).toBe(404);
+    expect((await halt('halted')).body).toEqual({ symbol: 'BTC-USD', status: 'halted' });
     try {
+      expect((await h.request('GET', '/v1/instruments', alice)).body.find((i: { symbol: string }) => i.symbol === 'BTC-USD').status).toBe('halted');
+      await h.platform.events.drain();
+      expect(events.find((e) => e.type === 'trading.instrument.status')).toMatchObject({ actor: h.adminId, target: 'BTC-USD', details: { status: 'halted' } });
       await expectRejectedWithoutEffect('MARKET_HALTED', 503, { side: 'buy', quantity: '0.01', price: '60000' });
     } finally {
-      await h.platform.db.kysely.updateTable('trading_instruments').set({ status: 'trading' }).where('symbol', '=', 'BTC-USD').execute();
-      h = await h.restart();
+      expect((await halt('trading')).status).toBe(200);
     }
+    expect((await h.order(alice, { symbol: 'BTC-USD', side: 'buy', quantity: '0.01', price: '60000' })).status).toBe(201);
   });
 });

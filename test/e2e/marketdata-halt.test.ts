@@ -91,7 +91,7 @@ beforeAll(async () => {
     identity: { users: { create(input: { email: string; passwordHash: string; roles: ['trader'] }): Promise<{ id: string } | null> } };
   };
   traderId = (await identity.users.create({ email: 'halt-trader@example.test', passwordHash: 'not-used', roles: ['trader'] }))!.id;
-  expect((await inject('POST', `/v1/admin/accounts/${traderId}/deposits`, { asset: 'USD', amount: '1000000', reason: 'halt test' })).statusCode).toBe(201);
+  expect((await inject('POST', `/v1/admin/accounts/${traderId}/deposits`, { depositId: `halt-${traderId}`, asset: 'USD', amount: '1000000', reason: 'halt test' })).statusCode).toBe(201);
   platform.events.subscribe('halt-test', (e) => { events.push(e); });
   md = (platform.capabilities.find((c) => c.name === 'marketdata') as MarketDataCapability).marketData;
   md.onStatusChange((change) => changes.push(change));

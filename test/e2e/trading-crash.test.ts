@@ -78,8 +78,8 @@ async function trader(base: string): Promise<{ userId: string; token: string }> 
 
 async function fund(base: string, admin: string, buyer: { userId: string }, seller: { userId: string }) {
   expect((await call(base, 'PUT', '/v1/admin/reference-prices/BTC-USD', admin, { price: '60000' })).status).toBe(200);
-  expect((await call(base, 'POST', `/v1/admin/accounts/${buyer.userId}/deposits`, admin, { asset: 'USD', amount: '10000000', reason: 'load' })).status).toBe(201);
-  expect((await call(base, 'POST', `/v1/admin/accounts/${seller.userId}/deposits`, admin, { asset: 'BTC', amount: '200', reason: 'load' })).status).toBe(201);
+  expect((await call(base, 'POST', `/v1/admin/accounts/${buyer.userId}/deposits`, admin, { depositId: `load-usd-${buyer.userId}`, asset: 'USD', amount: '10000000', reason: 'load' })).status).toBe(201);
+  expect((await call(base, 'POST', `/v1/admin/accounts/${seller.userId}/deposits`, admin, { depositId: `load-btc-${seller.userId}`, asset: 'BTC', amount: '200', reason: 'load' })).status).toBe(201);
   for (const t of [buyer, seller]) expect((await call(base, 'PUT', `/v1/admin/risk-limits/${t.userId}`, admin, { maxOrdersPerSecond: 10000 })).status).toBe(200);
 }
 

@@ -89,7 +89,7 @@ export async function startTradingHarness(env: Record<string, string> = {}, cloc
     },
     order: (userId, body) => request('POST', '/v1/orders', userId, { timeInForce: 'GTC', type: 'limit', clientOrderId: randomBytes(8).toString('hex'), ...body }),
     async deposit(userId, asset, amount) {
-      const res = await request('POST', `/v1/admin/accounts/${userId}/deposits`, adminId, { asset, amount, reason: 'test funding' });
+      const res = await request('POST', `/v1/admin/accounts/${userId}/deposits`, adminId, { depositId: randomBytes(8).toString('hex'), asset, amount, reason: 'test funding' });
       expect(res.status, JSON.stringify(res.body)).toBe(201);
     },
     async reference(symbol, price) {

@@ -1,7 +1,8 @@
 /**
  * Two replicas sharing PostgreSQL and Redis (SPEC §1): one book owner per symbol, orders taken
  * by either replica and handed to the owner; a kill switch engaged on one replica stops orders
- * on the other at the next request; and fencing: a paused owner that lost its lease cannot
+ * on the other at the next request, and so does an instrument halt; a deposit retried on both at
+ * once credits once; and fencing: a paused owner that lost its lease cannot
  * write anything afterwards. (The owner killed with SIGKILL under load: trading-crash.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +69,38 @@ describe('two replicas, one book owner per symbol', () => {
     expect((await b.request('GET', '/v1/orders?status=open', trader)).body).toEqual([]);
     expect((await a.request('POST', '/v1/admin/kill-switch', a.adminId, { scope: 'global', engaged: false })).status).toBe(200);
     expect((await b.order(trader, { symbol: 'BTC-USD', side: 'buy', quantity: '0.01', price: '59000' })).status).toBe(201);
+  });
+});
+
+describe('admin switches on two replicas', () => {
+  it('halts a symbol on every replica from the next request when an admin halts it on one', async () => {
+    const trader = await a.user();
+    await a.deposit(trader, 'USD', '10000');
+    const order = (replica: TradingHarness) => replica.order(trader, { symbol: 'BTC-USD', side: 'buy', quantity: '0.01', price: '59000' });
+    expect((await order(b)).status).toBe(201);
+    expect((await b.request('PUT', '/v1/admin/instruments/BTC-USD/status', b.adminId, { status: 'halted', reason: 'venue incident' })).status).toBe(200);
+    for (const replica of [a, b]) {
+      const res = await order(replica);
+      expect([res.status, res.body.code]).toEqual([503, 'MARKET_HALTED']);
+      expect((await replica.request('GET', '/v1/instruments', trader)).body.find((i: { symbol: string }) => i.symbol === 'BTC-USD').status).toBe('halted');
+    }
+    expect((await a.request('PUT', '/v1/admin/instruments/BTC-USD/status', a.adminId, { status: 'trading', reason: 'resolved' })).status).toBe(200);
+    expect((await order(b)).status).toBe(201);
+    expect((await order(a)).status).toBe(201);
+  });
+
+  it('credits a deposit once when it is retried on both replicas at the same time', async () => {
+    const trader = await a.user();
+    const body = { depositId: `retry-${trader}`, asset: 'USD', amount: '123.45', reason: 'wire retried after a timeout' };
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => {
+      const replica = i % 2 === 0 ? a : b;
+      return replica.request('POST', `/v1/admin/accounts/${trader}/deposits`, replica.adminId, body);
+    }));
+    expect(answers.map((r) => r.status)).toEqual(Array.from({ length: 6 }, () => 201));
+    expect(new Set(answers.map((r) => JSON.stringify(r.body))).size).toBe(1);
+    expect((await b.request('GET', '/v1/balances', trader)).body).toEqual([{ asset: 'USD', total: '123.45', available: '123.45', reserved: '0' }]);
+    const journal = await a.platform.db.kysely.selectFrom('trading_ledger').select('amount').where('user_id', '=', trader).execute();
+    expect(journal.map((j) => j.amount)).toEqual([123_450_000n]);
   });
 });
 

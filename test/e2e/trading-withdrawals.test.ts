@@ -1,15 +1,12 @@
 /**
  * Withdrawals and trading admin routes end to end: step-up MFA and the `withdraw` scope, the
  * encrypted address allowlist with its cooling-off period and owner notification, holds above
- * the review limit, review by compliance, the explicit "screening not configured" record, the
- * screening port's deny/hold, and the permission + step-up guard on every admin route.
+ * the review limit, review by compliance, the explicit "screening not configured" record, and
+ * the permission + step-up guard on every admin route. (Review, payout and the screening port:
+ * trading-withdrawal-lifecycle.test.ts.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../../src/lib/events/index.js';
-import { createAddressBook } from '../../src/modules/trading/withdrawals/addresses.js';
-import { createWithdrawalService } from '../../src/modules/trading/withdrawals/service.js';
-import { createTradingEvents } from '../../src/modules/trading/events.js';
-import { Registry } from 'prom-client';
 import { startTradingHarness, type TradingHarness } from './trading-harness.js';
 
 let h: TradingHarness;
@@ -35,7 +32,7 @@ describe('admin routes', () => {
   it('need the named permission and a recent second factor', async () => {
     const trader = await h.user();
     const security = await h.user(['security']);
-    const deposit = { asset: 'USD', amount: '10', reason: 'x' };
+    const deposit = { depositId: 'guard-check', asset: 'USD', amount: '10', reason: 'x' };
     const asTrader = await h.request('POST', `/v1/admin/accounts/${trader}/deposits`, trader, deposit);
     expect([asTrader.status, asTrader.body.code]).toEqual([403, 'FORBIDDEN']);
     const asSecurity = await h.request('POST', `/v1/admin/accounts/${trader}/deposits`, security, deposit);
@@ -54,16 +51,18 @@ describe('admin routes', () => {
 
   it('records deposits as audited events and refuses unknown assets, users and malformed amounts', async () => {
     const trader = await h.user();
-    const ok = await h.request('POST', `/v1/admin/accounts/${trader}/deposits`, h.adminId, { asset: 'BTC', amount: '0.12345678', reason: 'wire 42' });
+    const ok = await h.request('POST', `/v1/admin/accounts/${trader}/deposits`, h.adminId, { depositId: `wire-42-${trader}`, asset: 'BTC', amount: '0.12345678', reason: 'wire 42' });
     expect(ok.status).toBe(201);
     expect(ok.body).toMatchObject({ userId: trader, asset: 'BTC', amount: '0.12345678', balance: { total: '0.12345678', available: '0.12345678', reserved: '0' } });
     expect((await drained()).find((e) => e.type === 'trading.deposit' && e.target === trader)).toMatchObject({ actor: h.adminId, outcome: 'success', details: { asset: 'BTC', reason: 'wire 42' } });
     const bad = [
-      [{ asset: 'XRP', amount: '1', reason: 'x' }, trader, 400, 'ASSET_UNKNOWN'],
-      [{ asset: 'BTC', amount: '0.000000001', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
-      [{ asset: 'BTC', amount: '0', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
-      [{ asset: 'BTC', amount: '-1', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
-      [{ asset: 'BTC', amount: '1', reason: 'x' }, '00000000-0000-4000-8000-000000000000', 404, 'NOT_FOUND'],
+      [{ depositId: 'bad-1', asset: 'XRP', amount: '1', reason: 'x' }, trader, 400, 'ASSET_UNKNOWN'],
+      [{ depositId: 'bad-2', asset: 'BTC', amount: '0.000000001', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
+      [{ depositId: 'bad-3', asset: 'BTC', amount: '0', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
+      [{ depositId: 'bad-4', asset: 'BTC', amount: '-1', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
+      [{ asset: 'BTC', amount: '1', reason: 'no idempotency key' }, trader, 400, 'VALIDATION_FAILED'],
+      [{ depositId: 'has spaces', asset: 'BTC', amount: '1', reason: 'x' }, trader, 400, 'VALIDATION_FAILED'],
+      [{ depositId: 'bad-5', asset: 'BTC', amount: '1', reason: 'x' }, '00000000-0000-4000-8000-000000000000', 404, 'NOT_FOUND'],
     ] as const;
     for (const [body, userId, status, code] of bad) {
       const res = await h.request('POST', `/v1/admin/accounts/${userId}/deposits`, h.adminId, body);
@@ -146,25 +145,5 @@ describe('withdrawals', () => {
     const res = await h.request('POST', '/v1/withdrawals', user, { asset: 'USD', amount: '10', address: 'acct-0000123456' });
     expect([res.status, res.body.code]).toEqual([403, 'RISK_KILL_SWITCH']);
     expect((await h.request('GET', '/v1/balances', user)).body).toEqual([{ asset: 'USD', total: '100', available: '100', reserved: '0' }]);
-  });
-
-  it('calls the screening port: deny refuses with SANCTIONS_HIT and no debit, hold holds', async () => {
-    const user = await h.user();
-    await h.deposit(user, 'ETH', '5');
-    const db = h.platform.db.kysely;
-    const addresses = createAddressBook({ db, protector: h.platform.crypto.protector, coolingOffMs: 0, now: () => h.clock.now() });
-    await addresses.add(user, 'ETH', '0x52908400098527886e0f7030069857d2e4169ee7', 'hot');
-    const seen: unknown[] = [];
-    const decisions: ('deny' | 'hold')[] = ['deny', 'hold'];
-    const service = createWithdrawalService({
-      db, instruments: h.trading.instruments, addresses, reviewAbove: new Map(), events: createTradingEvents(h.platform.events, new Registry()), now: () => h.clock.now(),
-      screening: { screen: async (request) => { seen.push(request); return { decision: decisions.shift()!, reasons: ['list match'] }; } },
-    });
-    const ctx = { actor: user, ip: null, requestId: null };
-    const body = { asset: 'ETH', amount: '1', address: '0x52908400098527886e0f7030069857d2e4169ee7' };
-    await expect(service.request(user, body, ctx)).rejects.toMatchObject({ code: 'SANCTIONS_HIT' });
-    expect((await h.request('GET', '/v1/balances', user)).body).toEqual([{ asset: 'ETH', total: '5', available: '5', reserved: '0' }]);
-    expect(await service.request(user, body, ctx)).toMatchObject({ status: 'held', screening: 'hold', holdReason: 'screening' });
-    expect(seen[0]).toEqual({ userId: user, asset: 'ETH', amount: '1', address: body.address });
   });
 });

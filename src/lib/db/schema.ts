@@ -366,7 +366,20 @@ export interface WithdrawalAddressesTable {
   removed_at: bigint | null;
 }
 
-/** `withdrawals` (0007_trading): a ledger debit in state 'pending' | 'held' | 'sent' | 'rejected'. */
+/** `trading_deposits` (0012): admin deposits by idempotency key (`depositId`), with the balance after. */
+export interface TradingDepositsTable {
+  id: string;
+  user_id: string;
+  asset: string;
+  amount: bigint;
+  reason: string;
+  created_by: string;
+  balance_total: bigint;
+  balance_reserved: bigint;
+  created_at: bigint;
+}
+
+/** `withdrawals` (0007_trading, 0012): a ledger debit in state 'held' | 'pending' | 'sent' | 'rejected' | 'failed'. */
 export interface WithdrawalsTable {
   id: string;
   user_id: string;
@@ -381,6 +394,8 @@ export interface WithdrawalsTable {
   hold_reason: string | null;
   reviewed_by: string | null;
   tx_ref: string | null;
+  /** 0012: the reviewer's reason for a rejection, or why the payout failed. */
+  status_reason: string | null;
   created_at: bigint;
   updated_at: bigint;
 }
@@ -543,6 +558,7 @@ export interface Tables {
   trading_book_leases: TradingBookLeasesTable;
   withdrawal_addresses: WithdrawalAddressesTable;
   withdrawals: WithdrawalsTable;
+  trading_deposits: TradingDepositsTable;
   marketdata_sources: MarketdataSourcesTable;
   marketdata_symbols: MarketdataSymbolsTable;
   marketdata_halts: MarketdataHaltsTable;

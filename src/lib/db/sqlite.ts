@@ -45,11 +45,39 @@ function openConnection(path: string): BetterSqlite3.Database {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    return db;
+    return withStatementCache(db);
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** Prepared statements kept per connection (least recently used evicted first). */
+const STATEMENT_CACHE_SIZE = 512;
+
+/**
+ * Kysely's SQLite driver calls `prepare(sql)` for every query, and compiling the SQL was the
+ * largest single cost of a hot path such as order placement (≈ 10 % of server CPU). Statements
+ * are reusable and Kysely runs one query at a time per connection (a stream holds the
+ * connection until it ends), so the same SQL text can share one prepared statement. SQLite
+ * re-prepares a cached statement by itself after a schema change.
+ */
+function withStatementCache(db: BetterSqlite3.Database): BetterSqlite3.Database {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = db.prepare.bind(db);
+  const cached = (source: string): BetterSqlite3.Statement => {
+    let statement = cache.get(source);
+    if (statement) {
+      cache.delete(source); // re-inserted below: most recently used last
+    } else {
+      statement = prepare(source);
+      if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+    }
+    cache.set(source, statement);
+    return statement;
+  };
+  db.prepare = cached as typeof db.prepare;
+  return db;
 }
 
 /** Creates the parent directory (0700) and the file (0600) before SQLite opens it. */

@@ -91,6 +91,8 @@ export const ERROR_CODES = {
   WITHDRAWAL_ADDRESS_COOLING_OFF: { status: 403, title: 'Withdrawal address still in its cooling-off period' },
   WITHDRAWAL_ADDRESS_EXISTS: { status: 409, title: 'Withdrawal address already on the allowlist' },
   WITHDRAWAL_NOT_REVIEWABLE: { status: 409, title: 'Withdrawal is not awaiting review' },
+  WITHDRAWAL_NOT_PENDING: { status: 409, title: 'Withdrawal is not awaiting payout' },
+  DEPOSIT_ID_REUSED: { status: 409, title: 'Deposit id already used for a different deposit' },
 
   // API keys and signed requests (src/modules/apikeys, src/modules/signing).
   APIKEY_LIMIT: { status: 409, title: 'Too many API keys' },

@@ -9,7 +9,8 @@ import { AppError } from '../../lib/errors/index.js';
 import { formatDecimal, parseDecimal } from '../../lib/money/decimal.js';
 import type { TradingConfig } from './config.js';
 import type { TradingEvents } from './events.js';
-import type { InstrumentRegistry } from './instruments/registry.js';
+import type { InstrumentStatus } from './instruments/instrument.js';
+import { setInstrumentStatus, type InstrumentRegistry } from './instruments/registry.js';
 import { engagedSwitches, setKillSwitch, type KillScope } from './killswitch/store.js';
 import { appendJournal, applyBalanceDeltas, readBalances } from './ledger/accounts.js';
 import type { RequestContext } from './orders/commands.js';
@@ -17,7 +18,6 @@ import type { MatchingHost } from './ownership/host.js';
 import { setAdminReference } from './reference/admin-source.js';
 import { REFERENCE_SCALE } from './risk/band.js';
 import { describeLimits, writeAccountLimits, type AccountLimits } from './risk/limits-store.js';
-import { randomUUID } from 'node:crypto';
 
 export interface AdminDeps {
   db: Kysely<Tables>;
@@ -27,6 +27,17 @@ export interface AdminDeps {
   config: TradingConfig;
   now(): number;
 }
+
+export interface DepositBody {
+  /** Idempotency key chosen by the caller (e.g. the bank transfer's reference). */
+  depositId: string;
+  asset: string;
+  amount: string;
+  reason: string;
+}
+
+/** Rolls a deposit's transaction back when its key is already taken. */
+class DepositKeyTaken extends Error {}
 
 const invalid = (path: string, why: string): never => {
   throw new AppError('VALIDATION_FAILED', `${path}: ${why}`, { extensions: { path } });
@@ -42,23 +53,45 @@ export function createAdminService(deps: AdminDeps) {
   }
 
   return {
-    async deposit(userId: string, body: { asset: string; amount: string; reason: string }, ctx: RequestContext) {
+    /**
+     * Credits an account once per `depositId` (the idempotency key): a retry with the same key
+     * and the same request answers the first result without crediting again; the same key with
+     * a different request is DEPOSIT_ID_REUSED. The key's row is written in the credit's own
+     * transaction, so of concurrent duplicates exactly one commits (the primary key decides).
+     */
+    async deposit(userId: string, body: DepositBody, ctx: RequestContext) {
       const scale = instruments.assetScale(body.asset);
       if (scale === undefined) throw new AppError('ASSET_UNKNOWN', `Unknown asset ${body.asset}.`);
       const amount = parseDecimal(body.amount, scale);
       if (!amount.ok || amount.value === 0n) return invalid('/amount', `a positive amount with at most ${scale} decimals`);
       await assertUser(userId);
-      const depositId = randomUUID();
       const now = BigInt(deps.now());
-      const balance = await db.transaction().execute(async (trx) => {
+      const row = await db.transaction().execute(async (trx) => {
         await applyBalanceDeltas(trx, [{ userId, asset: body.asset, total: amount.value, reserved: 0n }], now);
-        await appendJournal(trx, [{ userId, asset: body.asset, amount: amount.value, kind: 'deposit', refId: depositId }], now);
-        return (await readBalances(trx, userId, [body.asset], false)).get(body.asset)!;
+        await appendJournal(trx, [{ userId, asset: body.asset, amount: amount.value, kind: 'deposit', refId: body.depositId }], now);
+        const balance = (await readBalances(trx, userId, [body.asset], false)).get(body.asset)!;
+        const record = {
+          id: body.depositId, user_id: userId, asset: body.asset, amount: amount.value, reason: body.reason, created_by: ctx.actor,
+          balance_total: balance.total, balance_reserved: balance.reserved, created_at: now,
+        };
+        const claimed = await trx.insertInto('trading_deposits').values(record).onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+        // The key was used first by another request: undo this credit, answer from that one.
+        if (claimed.numInsertedOrUpdatedRows !== 1n) throw new DepositKeyTaken();
+        return record;
+      }).catch(async (error: unknown) => {
+        if (!(error instanceof DepositKeyTaken)) throw error;
+        const first = await db.selectFrom('trading_deposits').selectAll().where('id', '=', body.depositId).executeTakeFirstOrThrow();
+        const same = first.user_id === userId && first.asset === body.asset && first.amount === amount.value && first.reason === body.reason;
+        events.emit(same ? 'trading.deposit.repeated' : 'trading.deposit.key_reused', ctx, userId, same ? 'info' : 'denied', {
+          depositId: body.depositId, asset: body.asset, amount: body.amount,
+        });
+        if (!same) throw new AppError('DEPOSIT_ID_REUSED', 'This depositId was already used for a different deposit.');
+        return { ...first, repeated: true };
       });
-      events.admin('trading.deposit', ctx, userId, { depositId, asset: body.asset, amount: body.amount, reason: body.reason });
+      if (!('repeated' in row)) events.admin('trading.deposit', ctx, userId, { depositId: row.id, asset: row.asset, amount: body.amount, reason: row.reason });
       return {
-        depositId, userId, asset: body.asset, amount: formatDecimal(amount.value, scale),
-        balance: { total: formatDecimal(balance.total, scale), available: formatDecimal(balance.total - balance.reserved, scale), reserved: formatDecimal(balance.reserved, scale) },
+        depositId: row.id, userId: row.user_id, asset: row.asset, amount: formatDecimal(row.amount, scale),
+        balance: { total: formatDecimal(row.balance_total, scale), available: formatDecimal(row.balance_total - row.balance_reserved, scale), reserved: formatDecimal(row.balance_reserved, scale) },
       };
     },
 
@@ -97,6 +130,18 @@ export function createAdminService(deps: AdminDeps) {
       }
       events.admin('trading.kill_switch', ctx, target || 'global', { scope: body.scope, engaged: body.engaged, reason, cancelledOrders });
       return { scope: body.scope, target: body.scope === 'global' ? null : target, engaged: body.engaged, cancelledOrders };
+    },
+
+    /**
+     * Halts or resumes trading in a symbol. Resting orders stay in the book (a halt, not a
+     * cancel; engage the symbol kill switch to cancel them); new orders are refused with
+     * MARKET_HALTED on every replica from the next request (the status is read per transaction).
+     */
+    async setInstrumentStatus(symbol: string, body: { status: InstrumentStatus; reason: string }, ctx: RequestContext) {
+      if (!instruments.get(symbol)) throw new AppError('NOT_FOUND', 'Unknown symbol.');
+      await setInstrumentStatus(db, symbol, body.status);
+      events.admin('trading.instrument.status', ctx, symbol, { status: body.status, reason: body.reason });
+      return { symbol, status: body.status };
     },
 
     async killSwitches() {

@@ -19,15 +19,18 @@ import { adminRoutes } from './routes/admin-routes.js';
 import { orderRoutes } from './routes/order-routes.js';
 import { withdrawalRoutes } from './routes/withdrawal-routes.js';
 import { createAddressBook } from './withdrawals/addresses.js';
-import { createEmailWithdrawalNotifier, type WithdrawalNotifier, type WithdrawalScreening } from './withdrawals/ports.js';
+import { createEmailWithdrawalNotifier, manualPayout, type WithdrawalNotifier, type WithdrawalPayout, type WithdrawalScreening } from './withdrawals/ports.js';
+import { createWithdrawalLifecycle, type WithdrawalLifecycle } from './withdrawals/lifecycle.js';
 import { createWithdrawalService, type WithdrawalService } from './withdrawals/service.js';
 
 export interface TradingCapabilityOptions {
   config?: Parameters<typeof resolveTradingConfig>[0];
   /** The market-data module's validated reference prices (SPEC §6). */
   referencePrices?: ReferencePriceSource;
-  /** Sanctions/AML screening (compliance); absent = recorded as 'not-configured'. */
+  /** Sanctions/AML screening (compliance); absent = "no screening configured", recorded as 'not-configured'. */
   screening?: WithdrawalScreening;
+  /** Sends approved withdrawals; absent = `manualPayout` (an operator records the outcome). */
+  payout?: WithdrawalPayout;
   notifier?: WithdrawalNotifier;
   /** Builds the email notifier when no `notifier` is given. */
   mailer?: { send(message: { to: string; subject: string; text: string }): Promise<void> } | undefined;
@@ -35,7 +38,7 @@ export interface TradingCapabilityOptions {
 }
 
 export interface TradingCapability extends Capability {
-  trading: { config: TradingConfig; instruments: InstrumentRegistry; host: MatchingHost; orders: OrderService; admin: AdminService; withdrawals: WithdrawalService };
+  trading: { config: TradingConfig; instruments: InstrumentRegistry; host: MatchingHost; orders: OrderService; admin: AdminService; withdrawals: WithdrawalService; lifecycle: WithdrawalLifecycle };
 }
 
 export async function createTradingCapability(core: PlatformCore, options: TradingCapabilityOptions = {}): Promise<TradingCapability> {
@@ -68,7 +71,13 @@ export async function createTradingCapability(core: PlatformCore, options: Tradi
     if (!parsed?.ok) throw new TypeError(`trading config: withdrawals.reviewAbove.${asset} is not an amount of a known asset`);
     reviewAbove.set(asset, parsed.value);
   }
-  const withdrawals = createWithdrawalService({ db: db.kysely, instruments, addresses, screening: options.screening ?? null, reviewAbove, events, now });
+  const lifecycle = createWithdrawalLifecycle({
+    db: db.kysely, addresses, payout: options.payout ?? manualPayout, events, now, onError,
+    scaleOf: (asset) => instruments.assetScale(asset) ?? 0,
+  });
+  const withdrawals = createWithdrawalService({
+    db: db.kysely, instruments, addresses, screening: options.screening ?? null, reviewAbove, events, now, onPending: lifecycle.dispatch,
+  });
   const users = options.users;
   const notifier = options.notifier ?? (options.mailer && users
     ? createEmailWithdrawalNotifier({ mailer: options.mailer, emailOf: async (id) => { const user = await users.findById(id); return user ? users.email(user) : null; } })
@@ -76,10 +85,10 @@ export async function createTradingCapability(core: PlatformCore, options: Tradi
 
   return {
     name: 'trading',
-    trading: { config, instruments, host, orders, admin, withdrawals },
+    trading: { config, instruments, host, orders, admin, withdrawals, lifecycle },
     routes: [
       orderRoutes({ orders, instruments }),
-      adminRoutes({ admin, withdrawals, now }),
+      adminRoutes({ admin, withdrawals: lifecycle, now }),
       withdrawalRoutes({
         withdrawals, addresses, notifier, events, now, knownAsset: (asset) => instruments.assetScale(asset) !== undefined,
         onError: (error) => onError(error, 'withdrawal address notification failed'),

@@ -13,5 +13,9 @@ export { protectionPrice, REFERENCE_SCALE, toReferencePrice, withinBand } from '
 export type { OrderRequest, ReferencePrice, RiskCode, RiskInput, RiskLimits, RiskVerdict } from './risk/types.js';
 export { reservationOf, settleMatch, type BalanceDelta, type Settlement } from './ledger/settlement.js';
 export { combineReferenceSources, createAdminReferenceSource } from './reference/admin-source.js';
-export { createEmailWithdrawalNotifier, type ScreeningRequest, type ScreeningVerdict, type WithdrawalNotifier, type WithdrawalScreening } from './withdrawals/ports.js';
+export {
+  createEmailWithdrawalNotifier, manualPayout, type PayoutOutcome, type PayoutRequest, type ScreeningRequest, type ScreeningVerdict,
+  type WithdrawalNotifier, type WithdrawalPayout, type WithdrawalScreening,
+} from './withdrawals/ports.js';
+export type { PayoutRecord, WithdrawalLifecycle } from './withdrawals/lifecycle.js';
 export type { OrderView, FillView } from './orders/view.js';

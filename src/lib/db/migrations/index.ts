@@ -18,6 +18,7 @@ import { marketData } from './0008_marketdata.js';
 import { apiKeys } from './0009_api_keys.js';
 import { detectionAlerts } from './0010_detection_alerts.js';
 import { incidents } from './0011_incidents.js';
+import { tradingDepositsPayouts } from './0012_trading_deposits_payouts.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0009_api_keys': apiKeys,
   '0010_detection_alerts': detectionAlerts,
   '0011_incidents': incidents,
+  '0012_trading_deposits_payouts': tradingDepositsPayouts,
 };

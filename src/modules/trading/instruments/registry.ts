@@ -4,6 +4,7 @@
  * misconfigured row stops the server instead of mispricing orders.
  */
 import type { Kysely } from 'kysely';
+import type { Executor } from '../ledger/accounts.js';
 import type { Tables } from '../../../lib/db/schema.js';
 import { defineInstrument, type Instrument, type InstrumentStatus } from './instrument.js';
 
@@ -20,6 +21,28 @@ const toScale = (value: bigint): number => {
   if (!Number.isInteger(n) || n < 0 || n > 30) throw new TypeError(`asset scale ${String(value)} out of range`);
   return n;
 };
+
+/**
+ * An instrument's current status from the database. The catalogue's other rules are fixed at
+ * boot, but the status is an admin switch (`PUT /v1/admin/instruments/{symbol}/status`) and is
+ * read in every order transaction, so a halt applies on every replica from the next request.
+ * An unknown or unexpected value reads as halted (fail closed).
+ */
+export async function instrumentStatus(db: Executor, symbol: string): Promise<InstrumentStatus> {
+  const row = await db.selectFrom('trading_instruments').select('status').where('symbol', '=', symbol).executeTakeFirst();
+  return row?.status === 'trading' ? 'trading' : 'halted';
+}
+
+/** Every instrument's current status (for `GET /v1/instruments`). */
+export async function instrumentStatuses(db: Executor): Promise<Map<string, InstrumentStatus>> {
+  const rows = await db.selectFrom('trading_instruments').select(['symbol', 'status']).execute();
+  return new Map(rows.map((row) => [row.symbol, row.status === 'trading' ? 'trading' : 'halted']));
+}
+
+export async function setInstrumentStatus(db: Executor, symbol: string, status: InstrumentStatus): Promise<boolean> {
+  const result = await db.updateTable('trading_instruments').set({ status }).where('symbol', '=', symbol).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
 
 export async function loadInstrumentRegistry(db: Kysely<Tables>): Promise<InstrumentRegistry> {
   const assetRows = await db.selectFrom('trading_assets').selectAll().execute();

@@ -44,19 +44,26 @@ export async function listBalances(db: Executor, userId: string): Promise<Balanc
 /** Applies deltas in the given (sorted) order; throws BalanceGuardError if any would break an invariant. */
 export async function applyBalanceDeltas(db: Executor, deltas: readonly BalanceDelta[], now: bigint): Promise<void> {
   for (const d of deltas) {
+    if (await guardedUpdate(db, d, now)) continue;
+    // No row yet (first credit of this asset), or the guard refused: create the zero row and
+    // try once more, so the common case (the row exists) costs one statement.
     await db.insertInto('trading_balances').values({ user_id: d.userId, asset: d.asset, total: 0n, reserved: 0n, updated_at: now })
       .onConflict((oc) => oc.columns(['user_id', 'asset']).doNothing()).execute();
-    const result = await db.updateTable('trading_balances')
-      .set((eb) => ({ total: eb('total', '+', d.total), reserved: eb('reserved', '+', d.reserved), updated_at: now }))
-      .where('user_id', '=', d.userId).where('asset', '=', d.asset)
-      .where((eb) => eb.and([
-        eb(eb('total', '+', d.total), '>=', 0n),
-        eb(eb('reserved', '+', d.reserved), '>=', 0n),
-        eb(eb('total', '+', d.total), '>=', eb('reserved', '+', d.reserved)),
-      ]))
-      .executeTakeFirst();
-    if (result.numUpdatedRows !== 1n) throw new BalanceGuardError(d.userId, d.asset);
+    if (!(await guardedUpdate(db, d, now))) throw new BalanceGuardError(d.userId, d.asset);
   }
+}
+
+async function guardedUpdate(db: Executor, d: BalanceDelta, now: bigint): Promise<boolean> {
+  const result = await db.updateTable('trading_balances')
+    .set((eb) => ({ total: eb('total', '+', d.total), reserved: eb('reserved', '+', d.reserved), updated_at: now }))
+    .where('user_id', '=', d.userId).where('asset', '=', d.asset)
+    .where((eb) => eb.and([
+      eb(eb('total', '+', d.total), '>=', 0n),
+      eb(eb('reserved', '+', d.reserved), '>=', 0n),
+      eb(eb('total', '+', d.total), '>=', eb('reserved', '+', d.reserved)),
+    ]))
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
 }
 
 export interface JournalEntry {

@@ -7,7 +7,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
-import type { Instrument } from '../instruments/instrument.js';
+import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import { engagedFor } from '../killswitch/store.js';
 import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, readPosition, type JournalEntry } from '../ledger/accounts.js';
 import { reservationOf, settleMatch } from '../ledger/settlement.js';
@@ -17,7 +17,7 @@ import { evaluateRisk } from '../risk/evaluate.js';
 import { effectiveLimits, readAccountLimits, type LimitDefaults } from '../risk/limits-store.js';
 import type { OrderRequest, ReferencePrice } from '../risk/types.js';
 import type { PlaceCommand, RejectCode } from './commands.js';
-import { clientOrderIdExists, insertFills, insertOrder, isUniqueViolation, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
+import { clientOrderIdExists, insertFills, insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
 
 /** An expected refusal, thrown to roll the transaction back; converted to a result outside. */
 export class Rejection extends Error {
@@ -32,6 +32,8 @@ export interface PlacementContext {
   readonly instrument: Instrument;
   readonly book: OrderBook;
   readonly reference: ReferencePrice;
+  /** The instrument's status as read in this transaction (an admin halt is live on every replica). */
+  readonly instrumentStatus: InstrumentStatus;
   readonly limitDefaults: LimitDefaults;
   /** Take row locks on balances (PostgreSQL). */
   readonly lock: boolean;
@@ -62,7 +64,7 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     return b ? b.total - b.reserved : 0n;
   };
   const verdict = evaluateRisk({
-    order, instrument, limits, reference: ctx.reference, book, killSwitch, duplicate, ordersInWindow: cmd.ordersInWindow,
+    order, instrument: ctx.instrumentStatus === instrument.status ? instrument : { ...instrument, status: ctx.instrumentStatus }, limits, reference: ctx.reference, book, killSwitch, duplicate, ordersInWindow: cmd.ordersInWindow,
     account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: await readPosition(trx, order.userId, order.symbol), open: openQuantity(book, order.userId) },
   });
   if (!verdict.ok) throw new Rejection(verdict.code, verdict.reason);
@@ -84,13 +86,8 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     filled_quantity: result.filled, reserved: result.rest > 0n ? reservationOf(instrument, taker.side, verdict.executionPrice, result.rest).amount : 0n,
     status: result.status, seq: ctx.seq, cancel_reason: result.status === 'expired' ? 'time-in-force' : null, created_at: now, updated_at: now,
   };
-  try {
-    await insertOrder(trx, row);
-  } catch (error) {
-    // Another replica or request recorded the same clientOrderId first (the unique index decides).
-    if (isUniqueViolation(error)) throw new Rejection('ORDER_DUPLICATE', 'clientOrderId already used by this account');
-    throw error;
-  }
+  // Another replica or request may have recorded the same clientOrderId first (the unique index decides).
+  if (!(await insertOrder(trx, row))) throw new Rejection('ORDER_DUPLICATE', 'clientOrderId already used by this account');
   for (const fill of result.fills) {
     const maker = restingOrder(book, fill.makerId);
     if (!maker) throw new TypeError(`maker ${fill.makerId} vanished from the book`);

@@ -26,8 +26,14 @@ export async function clientOrderIdExists(db: Executor, userId: string, clientOr
   return row !== undefined;
 }
 
-export async function insertOrder(db: Executor, row: OrderRow): Promise<void> {
-  await db.insertInto('trading_orders').values(row).execute();
+/**
+ * Inserts the order unless its `(user, clientOrderId)` exists (the unique index decides, also
+ * across symbols and replicas). Returns false for a duplicate: a conflict that does not abort
+ * the transaction, so the commands batched with it (orders/worker.ts) go on, on PostgreSQL too.
+ */
+export async function insertOrder(db: Executor, row: OrderRow): Promise<boolean> {
+  const result = await db.insertInto('trading_orders').values(row).onConflict((oc) => oc.columns(['user_id', 'client_order_id']).doNothing()).executeTakeFirst();
+  return result.numInsertedOrUpdatedRows === 1n;
 }
 
 /** Records a fill on a resting order: new filled quantity, remaining reservation and status. */

@@ -10,7 +10,7 @@ import { AppError } from '../../../lib/errors/index.js';
 import { formatDecimal, parseDecimal } from '../../../lib/money/decimal.js';
 import type { StateStore } from '../../../lib/state/index.js';
 import type { TradingEvents } from '../events.js';
-import type { InstrumentRegistry } from '../instruments/registry.js';
+import { instrumentStatuses, type InstrumentRegistry } from '../instruments/registry.js';
 import { listBalances, listPositions } from '../ledger/accounts.js';
 import type { Side } from '../matching/book.js';
 import type { TimeInForce } from '../matching/engine.js';
@@ -91,6 +91,9 @@ export function createOrderService(deps: { db: Kysely<Tables>; state: StateStore
       });
       return rows.map((row) => orderView(instrumentOf(row.symbol), row, []));
     },
+
+    /** Current statuses (an admin halt is live, the rest of the catalogue is fixed at boot). */
+    instrumentStatuses: () => instrumentStatuses(db),
 
     async balances(userId: string) {
       const rows = await listBalances(db, userId);

@@ -1,10 +1,19 @@
 /**
- * The single writer of one symbol: it owns the in-memory book and runs commands one at a time
- * (a promise queue), each in its own database transaction. The book changes only after the
- * transaction committed; if a transaction fails in a way that leaves its outcome unknown, the
- * book is rebuilt from the database before the next command. `openSymbolWorker` rebuilds the
- * book from the open orders in `seq` order (time priority survives restarts) and re-applies
- * engaged kill switches.
+ * The single writer of one symbol: it owns the in-memory book and runs commands in order.
+ *
+ * Group commit: commands that queue up while a transaction runs are executed together, in
+ * arrival order, in ONE database transaction (at most MAX_BATCH). Each command sees the writes
+ * and the book changes of the commands before it. A command is answered only after the
+ * transaction that holds its writes committed, so "acknowledged" still means "committed", and a
+ * crash loses only unanswered commands. Expected refusals (`Rejection`) are raised before a
+ * command writes anything, so they need no savepoint; any other error rolls the whole batch
+ * back, fails that one command and puts the others back at the head of the queue.
+ *
+ * The book is changed as each command succeeds inside the transaction; if the transaction does
+ * not commit (or its outcome is unknown, e.g. the connection died during COMMIT) the book is
+ * rebuilt from the database before the next batch. `openSymbolWorker` rebuilds the book from the
+ * open orders in `seq` order (time priority survives restarts) and re-applies engaged kill
+ * switches.
  */
 import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
@@ -12,12 +21,14 @@ import type { Clock } from '../../../lib/clock/index.js';
 import type { Database } from '../../../lib/db/index.js';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { ReferencePriceSource } from '../../../lib/pricing/index.js';
-import type { Instrument } from '../instruments/instrument.js';
+import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
+import { instrumentStatus } from '../instruments/registry.js';
 import { engagedSwitches } from '../killswitch/store.js';
 import { applyBalanceDeltas } from '../ledger/accounts.js';
 import { addResting, createOrderBook, removeResting, type OrderBook, type Side } from '../matching/book.js';
 import { applyMatch } from '../matching/engine.js';
 import { toReferencePrice } from '../risk/band.js';
+import type { ReferencePrice } from '../risk/types.js';
 import type { LimitDefaults } from '../risk/limits-store.js';
 import type { CancelCommand, CancelWhereCommand, Command, CommandResult, PlaceCommand } from './commands.js';
 import { placeInTransaction, Rejection } from './place.js';
@@ -38,6 +49,8 @@ export interface WorkerDeps {
   readonly fence: Fence | null;
   /** Called for every refused command (security event, metric). */
   readonly onReject: (command: Command, code: string, reason: string) => void;
+  /** Most commands per transaction (group commit); default MAX_BATCH. */
+  readonly maxBatch?: number;
 }
 
 export interface SymbolWorker {
@@ -47,14 +60,43 @@ export interface SymbolWorker {
   readonly book: () => OrderBook;
 }
 
+/** Bounds the work (and the answers) that wait on one COMMIT. */
+export const MAX_BATCH = 64;
 const RETRYABLE = new Set(['40P01', '40001']); // PostgreSQL deadlock / serialization failure
+const MAX_ATTEMPTS = 3;
+
+/** What every order of a batch is checked against. */
+interface Market {
+  readonly reference: ReferencePrice;
+  readonly status: InstrumentStatus;
+}
+
+interface Pending {
+  readonly command: Command;
+  resolve(result: CommandResult): void;
+  reject(error: unknown): void;
+}
+
+/** An unexpected error of one command inside a batch: that command fails, the batch rolls back. */
+class CommandFailure extends Error {
+  constructor(readonly index: number, readonly error: unknown) {
+    super('command failed inside a batch');
+  }
+}
+
+const isRetryable = (error: unknown) => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE.has(code);
+};
 
 export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> {
   const { db, instrument } = deps;
+  const maxBatch = deps.maxBatch ?? MAX_BATCH;
   let book = createOrderBook(instrument.symbol);
   let nextSeq = 1n;
   let dirty = true;
-  let tail: Promise<unknown> = Promise.resolve();
+  const queue: Pending[] = [];
+  let draining = false;
 
   async function rebuild(): Promise<void> {
     book = createOrderBook(instrument.symbol);
@@ -65,30 +107,10 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
     dirty = false;
   }
 
-  async function transact<T>(fn: (trx: Transaction<Tables>) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await db.kysely.transaction().execute(async (trx) => {
-          await deps.fence?.check(trx);
-          return fn(trx);
-        });
-      } catch (error) {
-        if (error instanceof Rejection) throw error;
-        const code = (error as { code?: unknown }).code;
-        if (typeof code === 'string' && RETRYABLE.has(code) && attempt < 3) continue;
-        // The commit may or may not have happened: trust only the database from here on.
-        dirty = true;
-        throw error;
-      }
-    }
-  }
-
-  async function place(cmd: PlaceCommand): Promise<CommandResult> {
-    const reference = toReferencePrice(await deps.reference.quote(instrument.symbol));
-    const now = BigInt(deps.clock.now());
-    const placement = await transact((trx) => placeInTransaction({
-      trx, instrument, book, reference, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: randomUUID(), seq: nextSeq, now,
-    }, cmd));
+  async function place(trx: Transaction<Tables>, cmd: PlaceCommand, market: Market): Promise<CommandResult> {
+    const placement = await placeInTransaction({
+      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: randomUUID(), seq: nextSeq, now: BigInt(deps.clock.now()),
+    }, cmd);
     applyMatch(book, placement.taker, placement.result);
     nextSeq = placement.taker.seq + 1n;
     return { ok: true, order: orderView(instrument, placement.row, placement.fills) };
@@ -109,49 +131,95 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
     await applyBalanceDeltas(trx, sorted, now);
   }
 
-  async function cancel(cmd: CancelCommand): Promise<CommandResult> {
+  async function cancel(trx: Transaction<Tables>, cmd: CancelCommand): Promise<CommandResult> {
     const now = BigInt(deps.clock.now());
-    const row = await transact(async (trx) => {
-      const found = await findOrder(trx, cmd.orderId);
-      if (!found || found.user_id !== cmd.userId || found.symbol !== instrument.symbol) throw new Rejection('NOT_FOUND', 'order not found');
-      if (!OPEN_STATUSES.includes(found.status as never)) throw new Rejection('ORDER_NOT_OPEN', `order is ${found.status}`);
-      await cancelRows(trx, [found], 'user', now);
-      return { ...found, status: 'cancelled', reserved: 0n, cancel_reason: 'user', updated_at: now };
-    });
-    removeResting(book, row.id);
-    return { ok: true, order: orderView(instrument, row, []) };
+    const found = await findOrder(trx, cmd.orderId);
+    if (!found || found.user_id !== cmd.userId || found.symbol !== instrument.symbol) throw new Rejection('NOT_FOUND', 'order not found');
+    if (!OPEN_STATUSES.includes(found.status as never)) throw new Rejection('ORDER_NOT_OPEN', `order is ${found.status}`);
+    await cancelRows(trx, [found], 'user', now);
+    removeResting(book, found.id);
+    return { ok: true, order: orderView(instrument, { ...found, status: 'cancelled', reserved: 0n, cancel_reason: 'user', updated_at: now }, []) };
   }
 
-  async function cancelWhere(cmd: CancelWhereCommand): Promise<CommandResult> {
-    const now = BigInt(deps.clock.now());
-    const rows = await transact(async (trx) => {
-      const open = await openOrdersOfSymbol(trx, instrument.symbol, cmd.userId ?? undefined);
-      await cancelRows(trx, open, cmd.reason, now);
-      return open;
-    });
-    for (const row of rows) removeResting(book, row.id);
-    return { ok: true, cancelled: rows.length };
+  async function cancelWhere(trx: Transaction<Tables>, cmd: CancelWhereCommand): Promise<CommandResult> {
+    const open = await openOrdersOfSymbol(trx, instrument.symbol, cmd.userId ?? undefined);
+    await cancelRows(trx, open, cmd.reason, BigInt(deps.clock.now()));
+    for (const row of open) removeResting(book, row.id);
+    return { ok: true, cancelled: open.length };
   }
 
-  async function run(command: Command): Promise<CommandResult> {
-    if (dirty) await rebuild();
+  /** Runs the batch in one transaction; returns each command's result (in order) once committed. */
+  async function commitBatch(batch: readonly Pending[], reference: ReferencePrice | null): Promise<CommandResult[]> {
+    return db.kysely.transaction().execute(async (trx) => {
+      await deps.fence?.check(trx);
+      // Read in the transaction, like the kill switches: an admin halt committed before it
+      // applies here, whichever replica set it.
+      const market: Market | null = reference ? { reference, status: await instrumentStatus(trx, instrument.symbol) } : null;
+      const results: CommandResult[] = [];
+      for (const [index, { command }] of batch.entries()) {
+        try {
+          if (command.op === 'place') results.push(await place(trx, command, market as Market));
+          else if (command.op === 'cancel') results.push(await cancel(trx, command));
+          else results.push(await cancelWhere(trx, command));
+        } catch (error) {
+          if (!(error instanceof Rejection)) throw new CommandFailure(index, error);
+          results.push({ ok: false, code: error.code, reason: error.reason });
+        }
+      }
+      return results;
+    });
+  }
+
+  async function runBatch(batch: Pending[]): Promise<void> {
+    let results: CommandResult[] | undefined;
+    for (let attempt = 1; results === undefined; attempt++) {
+      try {
+        if (dirty) await rebuild();
+        // One reference quote per batch, read before the transaction (on SQLite the transaction
+        // holds the only connection, so a read outside it would wait for it forever).
+        const reference = batch.some((p) => p.command.op === 'place') ? toReferencePrice(await deps.reference.quote(instrument.symbol)) : null;
+        results = await commitBatch(batch, reference);
+      } catch (thrown) {
+        // Nothing of the batch is known to be committed any more: trust only the database.
+        dirty = true;
+        const error = thrown instanceof CommandFailure ? thrown.error : thrown;
+        if (isRetryable(error) && attempt < MAX_ATTEMPTS) continue;
+        if (thrown instanceof CommandFailure) {
+          // Only the failing command is answered; the others run again after a rebuild.
+          batch[thrown.index]?.reject(error);
+          queue.unshift(...batch.filter((_, i) => i !== thrown.index));
+          return;
+        }
+        for (const pending of batch) pending.reject(error);
+        return;
+      }
+    }
+    for (const [index, pending] of batch.entries()) {
+      const result = results[index] as CommandResult;
+      if (!result.ok) deps.onReject(pending.command, result.code, result.reason);
+      pending.resolve(result);
+    }
+  }
+
+  async function drain(): Promise<void> {
     try {
-      if (command.op === 'place') return await place(command);
-      if (command.op === 'cancel') return await cancel(command);
-      return await cancelWhere(command);
-    } catch (error) {
-      if (!(error instanceof Rejection)) throw error;
-      deps.onReject(command, error.code, error.reason);
-      return { ok: false, code: error.code, reason: error.reason };
+      while (queue.length > 0) await runBatch(queue.splice(0, maxBatch));
+    } finally {
+      draining = false;
     }
   }
 
   const worker: SymbolWorker = {
     symbol: instrument.symbol,
     execute(command) {
-      const result = tail.then(() => run(command));
-      tail = result.catch(() => undefined);
-      return result;
+      return new Promise<CommandResult>((resolve, reject) => {
+        queue.push({ command, resolve, reject });
+        if (draining) return;
+        draining = true;
+        // Let the requests already read from the sockets queue their commands first: they join
+        // this transaction instead of each paying for its own.
+        setImmediate(() => void drain());
+      });
     },
     book: () => book,
   };

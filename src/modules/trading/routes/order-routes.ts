@@ -18,12 +18,15 @@ export function orderRoutes(deps: { orders: OrderService; instruments: Instrumen
     app.get('/v1/instruments', {
       config: { rateLimit: 'read' },
       schema: { tags, summary: 'Tradable instruments and their order rules', response: { 200: { type: 'array', items: instrumentSchema } } },
-    }, async () => instruments.list().map((i) => ({
+    }, async () => {
+      const live = await orders.instrumentStatuses();
+      return instruments.list().map((i) => ({
       symbol: i.symbol, base: i.base, quote: i.quote,
       tickSize: formatDecimal(i.tickSize, i.priceScale), lotSize: formatDecimal(i.lotSize, i.baseScale),
       minQty: formatDecimal(i.minQty, i.baseScale), maxQty: formatDecimal(i.maxQty, i.baseScale),
-      minNotional: formatDecimal(i.minNotional, i.quoteScale), priceBandPct: formatDecimal(i.priceBandBps, 2), status: i.status,
-    })));
+      minNotional: formatDecimal(i.minNotional, i.quoteScale), priceBandPct: formatDecimal(i.priceBandBps, 2), status: live.get(i.symbol) ?? 'halted',
+      }));
+    });
 
     app.post<{ Body: PlaceOrderBody }>('/v1/orders', {
       config: { rateLimit: 'trading' },

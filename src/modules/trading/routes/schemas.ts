@@ -57,10 +57,20 @@ export const riskLimitsResponse = object({
   symbols: { type: 'object', additionalProperties: object({ maxOrderQuantity: decimal, maxOrderNotional: decimal, maxPosition: decimal }, ['maxOrderQuantity', 'maxOrderNotional', 'maxPosition']) },
 }, ['userId', 'maxOrdersPerSecond', 'selfTradePrevention', 'symbols']);
 
-export const withdrawalSchema = object({
+const withdrawalFields = {
   withdrawalId: { type: 'string' }, asset: { type: 'string' }, amount: decimal, addressId: { type: 'string' }, status: { type: 'string' },
-  screening: { type: 'string' }, holdReason: { type: ['string', 'null'] }, createdAt: dateTime, updatedAt: dateTime,
-}, ['withdrawalId', 'asset', 'amount', 'addressId', 'status', 'screening', 'holdReason', 'createdAt', 'updatedAt']);
+  screening: { type: 'string' }, holdReason: { type: ['string', 'null'] }, statusReason: { type: ['string', 'null'] }, txId: { type: ['string', 'null'] },
+  createdAt: dateTime, updatedAt: dateTime,
+} as const;
+const withdrawalRequired = ['withdrawalId', 'asset', 'amount', 'addressId', 'status', 'screening', 'holdReason', 'statusReason', 'txId', 'createdAt', 'updatedAt'];
+export const withdrawalSchema = object(withdrawalFields, withdrawalRequired);
+/** The admin view adds the owner and the destination (review, manual payout). */
+export const adminWithdrawalSchema = object({ ...withdrawalFields, userId: { type: 'string' }, address: { type: ['string', 'null'] } }, [...withdrawalRequired, 'userId', 'address']);
+
+/** A caller-chosen idempotency key: a bank reference, a ticket id, a UUID. */
+export const depositId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', maxLength: 64 } as const;
+/** A chain transaction id (hex, base58, …). */
+export const txId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$', maxLength: 128 } as const;
 
 /** Chain addresses (base58, bech32, 0x-hex, …): one token of safe characters, never markup. */
 export const chainAddress = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9:._-]{9,127}$', maxLength: 128 } as const;

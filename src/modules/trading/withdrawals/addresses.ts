@@ -59,6 +59,12 @@ export function createAddressBook(deps: { db: Kysely<Tables>; protector: FieldPr
       return row ? { id: row.id, activatesAt: Number(row.activates_at) } : null;
     },
 
+    /** The destination of an allowlisted entry in clear (for the payout), removed or not; null if gone. */
+    async reveal(userId: string, id: string): Promise<string | null> {
+      const row = await db.selectFrom('withdrawal_addresses').select('address_ciphertext').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return row ? protector.decrypt(row.address_ciphertext, fieldContext(userId, id)) : null;
+    },
+
     async list(userId: string): Promise<AddressView[]> {
       const rows = await db.selectFrom('withdrawal_addresses').selectAll().where('user_id', '=', userId).where('removed_at', 'is', null).orderBy('created_at').execute();
       const now = deps.now();

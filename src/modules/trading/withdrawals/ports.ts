@@ -1,8 +1,10 @@
 /**
- * Ports the withdrawal flow calls out through. The compliance work supplies sanctions and AML
- * screening later; until then the composition passes no screening, and every withdrawal
- * records `screening: 'not-configured'` and raises `withdrawal.screening.not_configured` —
- * an explicit statement that no check ran, never a silent "allow".
+ * Ports the withdrawal flow calls out through. Screening (sanctions, AML): the compliance work
+ * supplies it; by default the composition passes none ("no screening configured"), and every
+ * withdrawal records `screening: 'not-configured'` and raises
+ * `withdrawal.screening.not_configured` — an explicit statement that no check ran, never a
+ * silent "allow". A verdict `deny` refuses the withdrawal (SANCTIONS_HIT, nothing debited);
+ * `hold` holds it for review. Payout: see `WithdrawalPayout`.
  */
 
 export interface ScreeningRequest {
@@ -21,6 +23,42 @@ export interface ScreeningVerdict {
 export interface WithdrawalScreening {
   screen(request: ScreeningRequest): Promise<ScreeningVerdict>;
 }
+
+/** What the payout is asked to send: an approved (`pending`) withdrawal, already debited. */
+export interface PayoutRequest {
+  withdrawalId: string;
+  userId: string;
+  asset: string;
+  /** Decimal string. */
+  amount: string;
+  address: string;
+}
+
+/**
+ * `sent`: broadcast under `txId`; `failed`: will not be sent (the amount is credited back);
+ * `submitted`: accepted, the outcome is recorded later (`POST /v1/admin/withdrawals/{id}/payout`).
+ */
+export type PayoutOutcome = { status: 'sent'; txId: string } | { status: 'failed'; reason: string } | { status: 'submitted' };
+
+/**
+ * Hands an approved withdrawal to whatever moves the funds (a custody API, a wallet service, an
+ * operator). Called after the withdrawal became `pending` and committed; it must be idempotent
+ * by `withdrawalId`, because a crash between its answer and our record can repeat the call.
+ */
+export interface WithdrawalPayout {
+  readonly name: string;
+  send(request: PayoutRequest): Promise<PayoutOutcome>;
+}
+
+/**
+ * The default: no automatic payout. Approved withdrawals wait as `pending` in
+ * `GET /v1/admin/withdrawals?status=pending`; an operator sends the funds from custody and
+ * records the chain transaction id (or the failure) with `POST /v1/admin/withdrawals/{id}/payout`.
+ */
+export const manualPayout: WithdrawalPayout = {
+  name: 'manual',
+  send: async () => ({ status: 'submitted' }),
+};
 
 /** Tells the account owner that a withdrawal address was added (SPEC §5: "its addition is notified"). */
 export interface WithdrawalNotifier {

@@ -1,10 +1,8 @@
 /**
  * Withdrawals (SPEC §5). No blockchain here: a withdrawal is a ledger debit recorded in one
- * transaction with its row, in state
- *   held     — waiting for review (amount above the review limit, or screening said hold);
- *   pending  — debited and released for sending (by the chain dispatcher, not built yet);
- *   sent     — the dispatcher recorded its transaction reference (`markSent`);
- *   rejected — a reviewer refused it; the amount was credited back.
+ * transaction with its row, `held` (waiting for review: amount above the review limit, or
+ * screening said hold) or `pending` (released: handed to the payout port at once). What
+ * happens next (approve / reject, sent / failed) is in lifecycle.ts.
  * Checks in order: kill switch (global or account), allowlisted and active address, screening,
  * then the guarded debit (RISK_INSUFFICIENT_BALANCE). Every refusal is a security event.
  */
@@ -20,6 +18,7 @@ import { appendJournal, applyBalanceDeltas, BalanceGuardError } from '../ledger/
 import type { RequestContext } from '../orders/commands.js';
 import type { AddressBook } from './addresses.js';
 import type { WithdrawalScreening } from './ports.js';
+import { withdrawalView } from './view.js';
 
 type Row = Selectable<WithdrawalsTable>;
 
@@ -32,16 +31,14 @@ export interface WithdrawalDeps {
   reviewAbove: ReadonlyMap<string, bigint>;
   events: TradingEvents;
   now(): number;
+  /** Called once a `pending` (released, not held) withdrawal committed: the payout (lifecycle.ts). */
+  onPending(row: Row): Promise<void>;
 }
 
 export function createWithdrawalService(deps: WithdrawalDeps) {
   const { db, events } = deps;
   const scaleOf = (asset: string) => deps.instruments.assetScale(asset) ?? 0;
-  const view = (row: Row) => ({
-    withdrawalId: row.id, asset: row.asset, amount: formatDecimal(row.amount, scaleOf(row.asset)), addressId: row.address_id,
-    status: row.status, screening: row.screening, holdReason: row.hold_reason,
-    createdAt: new Date(Number(row.created_at)).toISOString(), updatedAt: new Date(Number(row.updated_at)).toISOString(),
-  });
+  const view = (row: Row) => withdrawalView(row, scaleOf(row.asset));
 
   function refuse(ctx: RequestContext, userId: string, code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): never {
     events.emit('withdrawal.rejected', ctx, userId, 'denied', { code, detail });
@@ -82,7 +79,7 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
       const id = randomUUID();
       const row: Row = {
         id, user_id: userId, asset: body.asset, amount: amount.value, address_id: entry.id, status: holdReason ? 'held' : 'pending',
-        screening, screening_reasons: JSON.stringify(reasons), hold_reason: holdReason, reviewed_by: null, tx_ref: null,
+        screening, screening_reasons: JSON.stringify(reasons), hold_reason: holdReason, reviewed_by: null, tx_ref: null, status_reason: null,
         created_at: BigInt(now), updated_at: BigInt(now),
       };
       try {
@@ -96,39 +93,14 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         throw error;
       }
       events.emit('withdrawal.requested', ctx, id, 'success', { userId, asset: body.asset, amount: body.amount, status: row.status, screening, holdReason });
-      return view(row);
+      if (row.status !== 'pending') return view(row);
+      await deps.onPending(row);
+      return view(await db.selectFrom('withdrawals').selectAll().where('id', '=', id).executeTakeFirstOrThrow());
     },
 
     async list(userId: string) {
       const rows = await db.selectFrom('withdrawals').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').limit(200).execute();
       return rows.map(view);
-    },
-
-    /** A reviewer releases (pending) or refuses (rejected, refunded) a held withdrawal. */
-    async review(id: string, decision: 'approve' | 'reject', reason: string, ctx: RequestContext) {
-      const now = BigInt(deps.now());
-      const row = await db.transaction().execute(async (trx) => {
-        const status = decision === 'approve' ? 'pending' : 'rejected';
-        const updated = await trx.updateTable('withdrawals').set({ status, reviewed_by: ctx.actor, updated_at: now })
-          .where('id', '=', id).where('status', '=', 'held').returningAll().executeTakeFirst();
-        if (!updated) throw new AppError('WITHDRAWAL_NOT_REVIEWABLE', 'The withdrawal is not held for review.');
-        if (decision === 'reject') {
-          await applyBalanceDeltas(trx, [{ userId: updated.user_id, asset: updated.asset, total: updated.amount, reserved: 0n }], now);
-          await appendJournal(trx, [{ userId: updated.user_id, asset: updated.asset, amount: updated.amount, kind: 'withdrawal-refund', refId: id }], now);
-        }
-        return updated;
-      });
-      events.admin('withdrawal.reviewed', ctx, id, { decision, reason, userId: row.user_id });
-      return view(row);
-    },
-
-    /** For the chain dispatcher: a pending withdrawal was broadcast under `txRef`. */
-    async markSent(id: string, txRef: string, ctx: RequestContext) {
-      const row = await db.updateTable('withdrawals').set({ status: 'sent', tx_ref: txRef, updated_at: BigInt(deps.now()) })
-        .where('id', '=', id).where('status', '=', 'pending').returningAll().executeTakeFirst();
-      if (!row) throw new AppError('WITHDRAWAL_NOT_REVIEWABLE', 'Only a pending withdrawal can be marked sent.');
-      events.emit('withdrawal.sent', ctx, id, 'success', { txRef });
-      return view(row);
     },
   };
 }

@@ -1,0 +1,236 @@
+/**
+ * Signed limit orders end to end (issue 5 acceptance): the client SDK signs every request
+ * (RFC 9421, ed25519, fresh nonce and Content-Digest) and sends it over TLS 1.3 keep-alive to
+ * the real `POST /v1/orders` (API-key verification, replay claim, scope, validation, risk,
+ * matching, persistence, events), against a bare Fastify POST route over HTTPS driven by the same
+ * SDK load loop. Each server runs in its own process (this file, forked with `target <mode>`);
+ * rounds alternate bare / orders. `Q2_BENCH_DATABASE_URL=postgres://…` adds a PostgreSQL row.
+ * `BENCH_PROFILE=<dir>` writes a CPU profile of each target process there.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import { pino } from 'pino';
+import { createQ2Client, nodeTransport, type Q2Client } from '../src/client/index.js';
+import { loadConfig } from '../src/lib/config/index.js';
+import { createDatabase } from '../src/lib/db/index.js';
+import type { ApiKeysCapability } from '../src/modules/apikeys/index.js';
+import type { Identity } from '../src/modules/identity/capability.js';
+import type { TradingCapability } from '../src/modules/trading/index.js';
+import { createPlatform } from '../src/server/platform.js';
+import { ensureDevelopmentCertificate } from '../src/server/tls.js';
+
+const SELF = fileURLToPath(import.meta.url);
+const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 8) * 1000;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CONNECTIONS = 32;
+/** One key per 1/64 of the load keeps every key and account far below its network rate limit. */
+const ACCOUNTS = 64;
+
+type Mode = 'bare' | 'sqlite' | 'postgres';
+interface BenchKey { keyId: string; privateKeyPem: string }
+interface Ready { port: number; ca: string; keys: BenchKey[] }
+interface Sample { rps: number; p50: number; p99: number; errors: number; codes: Record<string, number>; cpuUsPerRequest: number }
+
+// ---- server side (forked child) ----
+
+async function bareTarget(): Promise<Ready> {
+  const tls = await ensureDevelopmentCertificate(mkdtempSync(path.join(tmpdir(), 'q2-bench-bare-')));
+  const app = Fastify({ logger: false, https: { cert: tls.cert, key: tls.key, minVersion: 'TLSv1.3' } });
+  app.post('/v1/orders', async (_request, reply) => reply.code(201).send({ ok: true }));
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  return { port: (app.server.address() as AddressInfo).port, ca: tls.cert, keys: [] };
+}
+
+async function ordersTarget(mode: 'sqlite' | 'postgres'): Promise<Ready> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'q2-bench-orders-'));
+  const env: Record<string, string> = { Q2_DATA_DIR: dataDir };
+  if (mode === 'postgres') env.Q2_DATABASE_URL = process.env.Q2_BENCH_DATABASE_URL ?? '';
+  const config = loadConfig(env, dataDir);
+  const db = await createDatabase(config.storage.databaseUrl);
+  if (mode === 'postgres') await resetPostgres(db.kysely);
+  await db.migrate();
+  // The load comes from one trading gateway address, allowlisted as an operator would (no per-IP
+  // limit); per-account and per-key limits stay on and the load is spread to stay under them.
+  await db.kysely.insertInto('network_rules').values({
+    id: 'bench-gateway', kind: 'ip', subject: '127.0.0.1/32', action: 'allow', source: 'admin', reason: 'benchmark load generator', created_by: 'bench', created_at: BigInt(Date.now()), expires_at: null,
+  }).execute();
+  await db.close();
+  const platform = await createPlatform(config, {
+    logger: pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false })),
+  });
+  const find = <T>(name: string) => platform.capabilities.find((c) => c.name === name) as unknown as T;
+  const { trading } = find<TradingCapability>('trading');
+  const { identity } = find<{ identity: Identity }>('identity');
+  const apikeys = find<ApiKeysCapability>('apikeys');
+  const ctx = { actor: 'bench', ip: null, requestId: null };
+  await trading.admin.setReferencePrice('BTC-USD', '40000.00', ctx);
+  const keys: BenchKey[] = [];
+  for (let i = 0; i < ACCOUNTS; i++) {
+    const user = await identity.users.create({ email: `bench-${i}@example.test`, passwordHash: 'not-a-login-account', roles: ['trader'] });
+    if (!user) throw new Error('bench user creation failed');
+    await trading.admin.deposit(user.id, { asset: 'USD', amount: '100000000', reason: 'bench', depositId: `bench-usd-${i}` }, ctx);
+    await trading.admin.deposit(user.id, { asset: 'BTC', amount: '10000', reason: 'bench', depositId: `bench-btc-${i}` }, ctx);
+    await trading.admin.setRiskLimits(user.id, { maxOrdersPerSecond: 100_000 }, ctx);
+    const pair = generateKeyPairSync('ed25519');
+    const key = await apikeys.service.create(user.id, {
+      label: 'bench', scopes: ['trade'], ipAllowlist: ['127.0.0.1/32'], algorithm: 'ed25519', publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    }, { ip: null, requestId: null });
+    keys.push({ keyId: key.keyId, privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() });
+  }
+  await platform.app.listen({ host: '127.0.0.1', port: 0 });
+  process.on('message', (m) => {
+    if (m === 'stop') void platform.close().finally(() => process.exit(0));
+  });
+  const ca = (await ensureDevelopmentCertificate(dataDir)).cert;
+  return { port: (platform.app.server.address() as AddressInfo).port, ca, keys };
+}
+
+/** Drops every table of the bench database so each PostgreSQL sample starts empty. */
+async function resetPostgres(db: import('kysely').Kysely<import('../src/lib/db/schema.js').Tables>): Promise<void> {
+  const { sql } = await import('kysely');
+  await sql`drop schema public cascade`.execute(db);
+  await sql`create schema public`.execute(db);
+}
+
+// ---- load side ----
+
+function startTarget(mode: Mode): Promise<{ child: ChildProcess; ready: Ready }> {
+  const profile = process.env.BENCH_PROFILE;
+  const child = fork(SELF, ['target', mode], {
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    execArgv: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (ready) => resolve({ child, ready: ready as Ready }));
+    child.once('exit', (code) => reject(new Error(`trading bench target ${mode} exited ${code}`)));
+  });
+}
+
+function cpuOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    const onMessage = (m: unknown) => {
+      const usage = (m as { cpu?: { user: number; system: number } }).cpu;
+      if (!usage) return;
+      child.off('message', onMessage);
+      resolve(usage.user + usage.system);
+    };
+    child.on('message', onMessage);
+    child.send('cpu');
+  });
+}
+
+async function drive(clients: Q2Client[], durationMs: number): Promise<Omit<Sample, 'cpuUsPerRequest'>> {
+  const latencies: number[] = [];
+  const codes: Record<string, number> = {};
+  let errors = 0;
+  const deadline = performance.now() + durationMs;
+  const start = performance.now();
+  await Promise.all(Array.from({ length: CONNECTIONS }, async (_, worker) => {
+    for (let seq = 0; performance.now() < deadline; seq++) {
+      const account = (worker * 2 + (seq % 2)) % clients.length;
+      const t0 = performance.now();
+      try {
+        await clients[account]!.request('POST', '/v1/orders', {
+          idempotent: true,
+          body: {
+            // Even accounts buy, odd accounts sell at one price: orders cross and fill between accounts.
+            clientOrderId: `b-${worker}-${seq}-${randomBytes(4).toString('hex')}`, symbol: 'BTC-USD', side: account % 2 === 0 ? 'buy' : 'sell',
+            type: 'limit', quantity: '0.0010', price: '40000.00', timeInForce: 'GTC',
+          },
+        });
+        latencies.push(performance.now() - t0);
+      } catch (error) {
+        errors++;
+        const code = (error as { code?: string }).code ?? 'UNKNOWN';
+        codes[code] = (codes[code] ?? 0) + 1;
+      }
+    }
+  }));
+  const sorted = latencies.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
+  return { rps: latencies.length / ((performance.now() - start) / 1000), p50: at(0.5), p99: at(0.99), errors, codes };
+}
+
+async function sample(mode: Mode): Promise<Sample> {
+  const { child, ready } = await startTarget(mode);
+  const cpuReporter = mode === 'bare';
+  try {
+    // Bare gets keys too, so the load loop does identical client work (signing) against every target.
+    const keys = ready.keys.length > 0 ? ready.keys : Array.from({ length: ACCOUNTS }, () => ({
+      keyId: randomBytes(16).toString('hex'), privateKeyPem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+    }));
+    const clients = keys.map((k) => createQ2Client({
+      baseUrl: `https://127.0.0.1:${ready.port}`, transport: nodeTransport({ ca: ready.ca, maxSockets: 1 }), retry: { attempts: 1 },
+      credentials: { kind: 'apikey', keyId: k.keyId, algorithm: 'ed25519', privateKey: k.privateKeyPem },
+    }));
+    await drive(clients, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
+    const cpuBefore = cpuReporter ? 0 : await cpuOf(child);
+    const result = await drive(clients, DURATION_MS);
+    const cpu = cpuReporter ? 0 : (await cpuOf(child)) - cpuBefore;
+    for (const c of clients) c.close();
+    return { ...result, cpuUsPerRequest: cpu / Math.max(1, result.rps * (DURATION_MS / 1000)) };
+  } finally {
+    await stop(child, mode);
+  }
+}
+
+function stop(child: ChildProcess, mode: Mode): Promise<void> {
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    if (mode === 'bare') child.kill('SIGTERM');
+    else child.send('stop');
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+function summary(xs: Sample[]): Sample {
+  return {
+    rps: median(xs.map((s) => s.rps)), p50: median(xs.map((s) => s.p50)), p99: median(xs.map((s) => s.p99)), errors: xs.reduce((n, s) => n + s.errors, 0),
+    cpuUsPerRequest: median(xs.map((s) => s.cpuUsPerRequest)),
+    codes: xs.reduce<Record<string, number>>((all, s) => { for (const [c, n] of Object.entries(s.codes)) all[c] = (all[c] ?? 0) + n; return all; }, {}),
+  };
+}
+
+export async function benchTradingEndToEnd(): Promise<string> {
+  const modes: Mode[] = ['bare', 'sqlite', ...(process.env.Q2_BENCH_DATABASE_URL ? ['postgres' as const] : [])];
+  const runs = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of modes) runs.get(mode)!.push(await sample(mode));
+  }
+  const bare = summary(runs.get('bare')!);
+  const codesOf = (s: Sample) => (s.errors === 0 ? '0' : `${s.errors} (${Object.entries(s.codes).map(([c, n]) => `${c} ${n}`).join(', ')})`);
+  const row = (name: string, s: Sample, cpu: boolean) =>
+    `| ${name} | ${Math.round(s.rps).toLocaleString('en')} | ${s.p50} | ${s.p99} | ${cpu ? Math.round(s.cpuUsPerRequest) : '—'} | ${codesOf(s)} | ${((s.rps / bare.rps) * 100).toFixed(1)} % |`;
+  const sqlite = summary(runs.get('sqlite')!);
+  const lines = [
+    '### Signed limit orders end to end over HTTPS (`POST /v1/orders`)',
+    '',
+    `SDK load loop in the bench process: ${CONNECTIONS} concurrent requests over TLS 1.3 keep-alive, ${ACCOUNTS} accounts with one ed25519 key each (every request signed: fresh nonce, Content-Digest), even accounts buying and odd ones selling at one price so orders cross; ${DURATION_MS / 1000} s per sample after a 2 s warm-up, median of ${ROUNDS} alternating rounds. Each server in its own process; access log at info level to a file. "Server CPU" is the target process's user + system CPU time per acknowledged order.`,
+    '',
+    '| target | orders/s | p50 ms | p99 ms | server CPU µs/order | errors | vs bare |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    row('bare Fastify POST route (HTTPS, no hooks, no logging)', bare, false),
+    row('Q2 `POST /v1/orders`, SQLite', sqlite, true),
+  ];
+  if (runs.has('postgres')) lines.push(row('Q2 `POST /v1/orders`, PostgreSQL (local)', summary(runs.get('postgres')!), true));
+  const ratio = (sqlite.rps / bare.rps) * 100;
+  lines.push('', `Target ≥ 50 % of bare (SQLite): ${ratio >= 50 ? 'met' : 'NOT met'} (${ratio.toFixed(1)} %, p99 ${sqlite.p99} ms).`);
+  return lines.join('\n');
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const mode = process.argv[3];
+  if (process.argv[2] === 'target' && (mode === 'bare' || mode === 'sqlite' || mode === 'postgres')) {
+    process.on('message', (m) => { if (m === 'cpu') process.send?.({ cpu: process.cpuUsage() }); });
+    (mode === 'bare' ? bareTarget() : ordersTarget(mode)).then((ready) => process.send?.(ready), (e: unknown) => { console.error(e); process.exit(1); });
+  } else {
+    benchTradingEndToEnd().then((md) => process.stdout.write(`${md}\n`), (e: unknown) => { console.error(e); process.exitCode = 1; });
+  }
+}
