@@ -8,8 +8,12 @@
  * signature failures, risk rejections and successful logins from located public addresses
  * (so travel / new-country rules and the geolocation cache do real work).
  *
- * Baseline in the same run: the state-store floor, one `slidingWindow` call per event (what
- * the cheapest stateful rule costs, without any rule logic).
+ * Baselines in the same run: the state-store floor (one `slidingWindow` call per event: the
+ * cheapest stateful rule without any rule logic), and — with
+ * Q2_BENCH_DETECTION_BASELINE=<an older build's dist/src/modules/detection/index.js> — that
+ * older engine on 20 rules of the kinds it knows, next to this engine on the same 20 rules.
+ * Figures are events per wall second and per process CPU second (the machine is shared: CPU
+ * time is what the loop itself cost).
  *
  * `npm run bench detection` (Q2_BENCH_REDIS_URL adds Redis rows).
  */
@@ -40,6 +44,18 @@ const EXTRA_RULES: DetectionRule[] = [
 
 export const BENCH_RULES = validateRules([...DEFAULT_RULES, ...EXTRA_RULES]);
 
+/** 20 rules of the kinds every engine version knows (threshold, distinct, single, sequence). */
+const CLASSIC_RULES = validateRules([
+  ...DEFAULT_RULES.filter((r) => r.kind !== 'travel' && r.kind !== 'new-value'), ...EXTRA_RULES,
+  ...['a', 'b', 'c'].map((n, i): DetectionRule => ({
+    id: `x.login-success-${n}`, version: 1, kind: 'threshold', title: 'x', severity: 'low', windowMs: 600_000,
+    match: { types: ['auth.login'], outcomes: ['success'] }, groupBy: (['actor', 'ip', 'details.device'] as const)[i]!, count: 50,
+  })),
+]);
+
+type DetectorFactory = (deps: { state: Awaited<ReturnType<typeof createStateStore>>; clock: ReturnType<typeof createManualClock>; rules: readonly DetectionRule[] }) =>
+  { observe(event: SecurityEvent): Promise<unknown[]> };
+
 /** Public addresses in a few countries (geoip-lite places them far apart), for successful logins. */
 const LOCATED = ['81.2.69.142', '89.160.20.128', '202.12.27.33', '200.160.2.3', '193.0.6.139', '8.8.8.8'];
 
@@ -54,13 +70,16 @@ function eventAt(i: number, now: number): SecurityEvent {
   }
 }
 
-async function run(mode: 'rules' | 'floor', redisUrl?: string): Promise<{ eventsPerSecond: number; alerts: number }> {
+interface Sample { wall: number; cpu: number; alerts: number }
+
+async function run(mode: 'rules' | 'floor', rules: readonly DetectionRule[], factory: DetectorFactory, redisUrl?: string): Promise<Sample> {
   const clock = createManualClock();
   const state = await createStateStore({ clock, keyPrefix: `q2bench:${process.pid}:${mode}:`, ...(redisUrl ? { redisUrl } : {}) });
-  const detector = createDetector({ state, clock, rules: BENCH_RULES, geo: createGeoipLocator() });
+  const detector = factory({ state, clock, rules });
   const events = redisUrl ? EVENTS / 4 : EVENTS;
   const input = Array.from({ length: events }, (_, i) => eventAt(i, clock.now()));
   let alerts = 0;
+  const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   if (mode === 'rules') {
     for (const event of input) alerts += (await detector.observe(event)).length;
@@ -68,38 +87,48 @@ async function run(mode: 'rules' | 'floor', redisUrl?: string): Promise<{ events
     for (const event of input) await state.slidingWindow(`w:${event.ip}`, 60_000, 10);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const used = process.cpuUsage(cpu);
   await state.close();
-  return { eventsPerSecond: Math.round(events / seconds), alerts };
+  return { wall: Math.round(events / seconds), cpu: Math.round(events / ((used.user + used.system) / 1e6)), alerts };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (n: number) => n.toLocaleString('en');
 
 export async function benchDetection(): Promise<string> {
-  createGeoipLocator().locate('81.2.69.142'); // load the geolocation database outside the timed loops
-  const rows: string[] = [];
+  const geo = createGeoipLocator();
+  geo.locate('81.2.69.142'); // load the geolocation database outside the timed loops
+  const ours: DetectorFactory = (deps) => createDetector({ ...deps, geo });
+  const baselinePath = process.env.Q2_BENCH_DETECTION_BASELINE;
+  const older = baselinePath ? (await import(baselinePath) as { createDetector: DetectorFactory }).createDetector : null;
+  const engines: [string, readonly DetectionRule[], DetectorFactory][] = [
+    [`this engine, ${BENCH_RULES.length} rules (defaults + extras)`, BENCH_RULES, ours],
+    [`this engine, ${CLASSIC_RULES.length} classic-kind rules`, CLASSIC_RULES, ours],
+    ...(older ? [[`baseline: engine before this change, same ${CLASSIC_RULES.length} rules`, CLASSIC_RULES, older] as [string, readonly DetectionRule[], DetectorFactory]] : []),
+    ['baseline: one slidingWindow per event (floor)', [], ours],
+  ];
   const backends: [string, string | undefined][] = [['memory', undefined]];
   if (process.env.Q2_BENCH_REDIS_URL) backends.push(['Redis (localhost)', process.env.Q2_BENCH_REDIS_URL]);
+  const rows: string[] = [];
   for (const [name, url] of backends) {
-    const rules: number[] = [];
-    const floor: number[] = [];
-    let alerts = 0;
+    const samples = engines.map(() => [] as Sample[]);
+    // Rounds alternate between engines, so a burst of load on the shared machine hits all of them.
     for (let r = 0; r < ROUNDS; r++) {
-      const hit = await run('rules', url);
-      rules.push(hit.eventsPerSecond);
-      alerts = hit.alerts;
-      floor.push((await run('floor', url)).eventsPerSecond);
+      for (const [i, [label, rules, factory]] of engines.entries()) samples[i]!.push(await run(label.includes('floor') ? 'floor' : 'rules', rules, factory, url));
     }
-    rows.push(`| ${name} | ${BENCH_RULES.length} rules | ${fmt(median(rules))} | ${rules.map(fmt).join(' / ')} | ${fmt(alerts)} |`);
-    rows.push(`| ${name} | baseline: one slidingWindow per event | ${fmt(median(floor))} | ${floor.map(fmt).join(' / ')} | — |`);
+    for (const [i, [label]] of engines.entries()) {
+      const list = samples[i]!;
+      const alerts = label.includes('floor') ? '—' : fmt(list[0]!.alerts);
+      rows.push(`| ${name} | ${label} | ${fmt(median(list.map((x) => x.wall)))} | ${fmt(median(list.map((x) => x.cpu)))} | ${list.map((x) => fmt(x.wall)).join(' / ')} | ${alerts} |`);
+    }
   }
   return [
     '## Detection rules',
     '',
-    `${EVENTS.toLocaleString('en')} events on memory (${(EVENTS / 4).toLocaleString('en')} on Redis) per round, ${ROUNDS} rounds alternating with the baseline.`,
+    `${EVENTS.toLocaleString('en')} events on memory (${(EVENTS / 4).toLocaleString('en')} on Redis) per round, ${ROUNDS} rounds alternating between rows.`,
     '',
-    '| state store | engine | events/s (median) | rounds | alerts raised |',
-    '|---|---|---:|---|---:|',
+    '| state store | engine | events/s (median, wall) | events per CPU-second (median) | wall rounds | alerts raised |',
+    '|---|---|---:|---:|---|---:|',
     ...rows,
     '',
   ].join('\n');

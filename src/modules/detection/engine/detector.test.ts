@@ -96,9 +96,17 @@ describe('distinct rule', () => {
   it('keeps groups apart: the same accounts from two addresses count per address', async () => {
     const r = rule<DistinctRule>('credential-stuffing');
     for (let i = 1; i < r.count; i++) {
-      expect(await ruleIds(ev({ type: 'auth.login', target: `v${i}`, ip: '192.0.2.1' }))).not.toContain(r.id);
-      expect(await ruleIds(ev({ type: 'auth.login', target: `v${i}`, ip: '192.0.2.2' }))).not.toContain(r.id);
+      expect(await ruleIds(ev({ type: 'auth.login', ip: '192.0.2.1', details: { accountKey: `v${i}` } }))).not.toContain(r.id);
+      expect(await ruleIds(ev({ type: 'auth.login', ip: '192.0.2.2', details: { accountKey: `v${i}` } }))).not.toContain(r.id);
     }
+    expect(await ruleIds(ev({ type: 'auth.login', ip: '192.0.2.2', details: { accountKey: 'v-last' } }))).toContain(r.id);
+  });
+
+  it('counts unknown emails: failures without a target but with an account key reach the threshold', async () => {
+    const r = rule<DistinctRule>('credential-stuffing');
+    const unknown = (i: number) => ev({ type: 'auth.login', target: null, ip: '192.0.2.3', details: { reason: 'bad_credentials', accountKey: `unknown-${i}` } });
+    for (let i = 1; i < r.count; i++) expect(await ruleIds(unknown(i))).not.toContain(r.id);
+    expect(await ruleIds(unknown(r.count))).toContain(r.id);
   });
 });
 

@@ -24,6 +24,12 @@ describe('validateRules', () => {
     ['a zero count', { count: 0 } as Partial<DetectionRule>],
     ['an unknown field', { groupBy: 'details.a b' } as Partial<DetectionRule>],
     ['a one-step sequence', { kind: 'sequence', steps: [{ match: { types: ['a'] }, groupBy: 'actor' }] } as Partial<DetectionRule>],
+    ['an unknown kind', { kind: 'nearby' } as unknown as Partial<DetectionRule>],
+    ['a travel rule without a speed', { kind: 'travel', maxKmh: 0, minKm: 100 } as Partial<DetectionRule>],
+    ['a travel rule with a negative distance', { kind: 'travel', maxKmh: 1000, minKm: -1 } as Partial<DetectionRule>],
+    ['a new-value rule without history', { kind: 'new-value', field: 'geo.country', minHistory: 0, maxValues: 5, historyMs: 60_000 } as Partial<DetectionRule>],
+    ['a new-value rule keeping too many values', { kind: 'new-value', field: 'geo.country', minHistory: 3, maxValues: 1000, historyMs: 60_000 } as Partial<DetectionRule>],
+    ['a new-value rule forgetting before its window', { kind: 'new-value', field: 'geo.country', minHistory: 3, maxValues: 5, historyMs: 1_000 } as Partial<DetectionRule>],
   ])('refuses %s', (_name, change) => {
     expect(() => validateRules([{ ...base, ...change } as DetectionRule])).toThrow(TypeError);
   });

@@ -6,6 +6,7 @@ import type { DetectionRule, EventField } from './types.js';
 
 const FIELD = /^(actor|target|ip|geo\.country|details\.[A-Za-z0-9_]{1,64})$/;
 const ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const KINDS: readonly string[] = ['threshold', 'distinct', 'sequence', 'single', 'travel', 'new-value'];
 
 function checkField(rule: DetectionRule, field: EventField): void {
   if (!FIELD.test(field)) throw new TypeError(`rule ${rule.id}: invalid field ${field}`);
@@ -19,6 +20,7 @@ export function validateRules(rules: readonly DetectionRule[]): readonly Detecti
     seen.add(rule.id);
     if (!Number.isSafeInteger(rule.version) || rule.version < 1) throw new TypeError(`rule ${rule.id}: version must be a positive integer`);
     if (!Number.isSafeInteger(rule.windowMs) || rule.windowMs < 1_000) throw new TypeError(`rule ${rule.id}: windowMs must be at least 1000`);
+    if (!KINDS.includes(rule.kind)) throw new TypeError(`rule ${rule.id}: unknown kind ${JSON.stringify(rule.kind)}`);
     if (rule.kind === 'sequence') {
       if (rule.steps.length < 2 || rule.steps.length > 10) throw new TypeError(`rule ${rule.id}: a sequence has 2 to 10 steps`);
       for (const step of rule.steps) checkField(rule, step.groupBy);
