@@ -54,8 +54,7 @@ describe.each(backends)('incidents on two replicas ($name)', (backend) => {
     const ids = new Set(results.map((r) => r?.incidentId));
     expect(ids.size).toBe(1);
     expect(results.filter((r) => r?.joined === false)).toHaveLength(1);
-    const [id] = [...ids] as string[];
-    const incident = await capability<IncidentsCapability>(replicas[0]!, 'incidents').incidents.get(id);
+    const incident = await capability<IncidentsCapability>(replicas[0]!, 'incidents').incidents.get(results[0]!.incidentId);
     expect(incident.incident.sourceAlertIds).toHaveLength(6);
   });
 

@@ -89,8 +89,10 @@ export function createIncidentService(deps: IncidentServiceDeps) {
   /** A block of this address by this incident still in force: a storm's repeats add no rules. */
   async function blockInForce(incidentId: string, target: string): Promise<boolean> {
     const now = clock.now();
+    const parsed = parseTarget('block-ip', target, undefined);
+    const cidr = parsed.action === 'block-ip' ? parsed.cidr : null;
     return (await store.steps(incidentId)).some((s) => s.kind === 'action' && s.what === 'block-ip' && s.result === 'success'
-      && s.details.cidr === parseTarget('block-ip', target, undefined).cidr && (s.details.expiresAt === null || Number(s.details.expiresAt) > now));
+      && s.details.cidr === cidr && (s.details.expiresAt === null || Number(s.details.expiresAt) > now));
   }
 
   async function autoContain(incident: Incident, alert: AlertFacts): Promise<void> {
