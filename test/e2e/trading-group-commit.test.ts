@@ -1,0 +1,97 @@
+/**
+ * Group commit in the symbol writer (orders/worker.ts): commands queued together share one
+ * transaction, each sees the ones before it, a refusal leaves the others alone, and an
+ * unexpected database error fails only its own command — the others are run again and
+ * committed, and nothing of the failed command reaches the database or the book.
+ */
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../src/lib/db/index.js';
+import type { Instrument } from '../../src/modules/trading/index.js';
+import type { Command, CommandResult, PlaceCommand } from '../../src/modules/trading/orders/commands.js';
+import { openSymbolWorker, type SymbolWorker } from '../../src/modules/trading/orders/worker.js';
+import { createAdminReferenceSource } from '../../src/modules/trading/reference/admin-source.js';
+import { startTradingHarness, type TradingHarness } from './trading-harness.js';
+
+let h: TradingHarness;
+let instrument: Instrument;
+let transactions = 0;
+let worker: SymbolWorker;
+const refused: string[] = [];
+
+/** The platform's database, counting the transactions the worker opens. */
+function countingDatabase(db: Database): Database {
+  const kysely = new Proxy(db.kysely, {
+    get(target, property) {
+      if (property === 'transaction') {
+        return () => {
+          transactions++;
+          return target.transaction();
+        };
+      }
+      const value: unknown = Reflect.get(target, property);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { ...db, kysely };
+}
+
+beforeAll(async () => {
+  h = await startTradingHarness();
+  // ETH-USD is used by this file only, through its own worker (the platform's stays unopened).
+  await h.reference('ETH-USD', '3000');
+  instrument = h.trading.instruments.get('ETH-USD')!;
+  worker = await openSymbolWorker({
+    db: countingDatabase(h.platform.db), instrument, clock: h.clock, fence: null,
+    reference: createAdminReferenceSource({ db: h.platform.db.kysely, clock: h.clock, maxAgeMs: 10 ** 12 }),
+    limitDefaults: { maxOrdersPerSecond: 1_000, selfTradePrevention: 'reject' },
+    onReject: (_command, code) => refused.push(code),
+  });
+  // A real database error for one chosen order: the row is refused by a trigger.
+  await sql`create trigger poison_order before insert on trading_orders when new.client_order_id = 'poison' begin select raise(abort, 'poisoned order row'); end`.execute(h.platform.db.kysely);
+});
+afterAll(async () => {
+  await h?.platform.stop();
+});
+
+const bid = (userId: string, clientOrderId: string): PlaceCommand => ({
+  op: 'place', symbol: 'ETH-USD', userId, clientOrderId, side: 'buy', type: 'limit', quantity: '100000000', price: '290000',
+  timeInForce: 'GTC', postOnly: false, ordersInWindow: 1, ctx: { actor: userId, ip: null, requestId: null },
+});
+
+/** Queues every command in the same tick, so they form one batch. */
+const together = (commands: Command[]) => Promise.allSettled(commands.map((c) => worker.execute(c)));
+
+describe('group commit', () => {
+  it('commits a batch in one transaction; a refusal inside it leaves the other commands alone', async () => {
+    const trader = await h.user();
+    await h.deposit(trader, 'USD', '10000');
+    transactions = 0;
+    const results = await together([bid(trader, 'a-1'), bid(trader, 'a-1'), bid(trader, 'a-2')]);
+    expect(transactions).toBe(1);
+    const values = results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason)) as CommandResult[];
+    expect(values.map((v) => (v.ok ? 'ok' : v.code))).toEqual(['ok', 'ORDER_DUPLICATE', 'ok']);
+    expect(refused).toContain('ORDER_DUPLICATE');
+    const rows = await h.platform.db.kysely.selectFrom('trading_orders').select('client_order_id').where('user_id', '=', trader).orderBy('seq').execute();
+    expect(rows.map((r) => r.client_order_id)).toEqual(['a-1', 'a-2']);
+    // Two bids of 1 ETH at 2,900 USD are reserved, nothing for the refused one.
+    expect((await h.request('GET', '/v1/balances', trader)).body).toEqual([{ asset: 'USD', total: '10000', available: '4200', reserved: '5800' }]);
+  });
+
+  it('fails only the command whose write the database refused; the others of its batch are committed', async () => {
+    const trader = await h.user();
+    await h.deposit(trader, 'USD', '10000');
+    transactions = 0;
+    const [first, poisoned, last] = await together([bid(trader, 'b-1'), bid(trader, 'poison'), bid(trader, 'b-2')]);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+    expect(poisoned?.status).toBe('rejected');
+    expect(String((poisoned as PromiseRejectedResult).reason)).toContain('poisoned order row');
+    expect(last).toMatchObject({ status: 'fulfilled', value: { ok: true } });
+    // The batch rolled back as a whole, then the two good commands ran again in a second one.
+    expect(transactions).toBe(2);
+    const rows = await h.platform.db.kysely.selectFrom('trading_orders').select(['id', 'client_order_id']).where('user_id', '=', trader).orderBy('seq').execute();
+    expect(rows.map((r) => r.client_order_id)).toEqual(['b-1', 'b-2']);
+    expect([...worker.book().entries.values()].map((e) => e.order).filter((o) => o.userId === trader).map((o) => o.id)).toEqual(rows.map((r) => r.id));
+    expect((await h.request('GET', '/v1/balances', trader)).body).toEqual([{ asset: 'USD', total: '10000', available: '4200', reserved: '5800' }]);
+  });
+});
