@@ -2,7 +2,9 @@
  * Socket-level guards against a real server on loopback. Deadlines are real time by nature;
  * they are set short here and the test waits on socket events, never on fixed sleeps.
  */
+import { EventEmitter } from 'node:events';
 import http from 'node:http';
+import { PassThrough } from 'node:stream';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,5 +114,28 @@ describe('minimum body rate', () => {
       req.end('hello');
     });
     expect(res).toBe('ok 5');
+  });
+});
+
+describe('a body no one reads any more', () => {
+  it('is dropped quietly when it turns slow, without an unhandled error that would crash the process', async () => {
+    const lone = createConnectionGuard({
+      config: { maxPerIp: 3, firstRequestDeadlineMs: 300, minBodyBytesPerSecond: 100, bodyGraceMs: 50, checkIntervalMs: 20 },
+      isTrustedPeer: () => false, onRefused: () => undefined, onDropped: (ip, reason) => dropped.push(`${ip} ${reason}`),
+    });
+    const idle = http.createServer();
+    lone.install(idle);
+    try {
+      // The handler answers at once (as a 415 or a validation error does) and never reads the body.
+      const request = Object.assign(new EventEmitter(), { socket: { remoteAddress: '127.0.0.5' } }) as unknown as http.IncomingMessage;
+      const payload = new PassThrough();
+      const body = lone.watchBody(request, payload, () => undefined);
+      const closed = new Promise<void>((resolve) => body.once('close', resolve));
+      await closed; // destroyed by the sweep once past the grace period with no bytes
+      expect(body.destroyed).toBe(true);
+    } finally {
+      lone.close();
+      idle.close();
+    }
   });
 });

@@ -11,7 +11,7 @@
  * One timer per server checks every pending socket and body, instead of a timer per socket.
  */
 import type { Server as NetServer, Socket } from 'node:net';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../../lib/errors/index.js';
@@ -29,7 +29,7 @@ export interface ConnectionGuardOptions {
 export interface ConnectionGuard {
   install(server: NetServer): void;
   /** Wraps a request body stream so a body slower than the minimum rate fails with 408. */
-  watchBody(request: IncomingMessage, payload: Readable, onSlow: () => void): Readable;
+  watchBody(request: IncomingMessage, payload: Readable, onSlow: () => void, response?: ServerResponse): Readable;
   openFrom(ip: string): number;
   close(): void;
 }
@@ -105,7 +105,7 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
       timer = setInterval(sweep, config.checkIntervalMs);
       timer.unref();
     },
-    watchBody(request, payload, onSlow) {
+    watchBody(request, payload, onSlow, response) {
       const entry: WatchedBody = { ip: request.socket.remoteAddress ?? '', started: now(), bytes: 0, stream: undefined as unknown as Transform, onSlow };
       const done = () => bodies.delete(entry);
       entry.stream = new Transform({
@@ -116,6 +116,14 @@ export function createConnectionGuard(options: ConnectionGuardOptions): Connecti
         },
       });
       entry.stream.once('end', done).once('close', done);
+      // The timeout error goes to whoever still reads the body (Fastify answers it with 408). A
+      // body no one reads any more must not turn it into an unhandled 'error', which would take
+      // the whole process down: this listener makes that case a quiet destroy.
+      entry.stream.on('error', () => undefined);
+      // A request answered before its body was read (413, a validation error) is no longer
+      // slow-client business: stop watching it when the exchange is over.
+      request.once('close', done);
+      response?.once('finish', done).once('close', done);
       payload.once('error', (error) => entry.stream.destroy(error));
       bodies.add(entry);
       return payload.pipe(entry.stream);

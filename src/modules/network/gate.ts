@@ -139,7 +139,9 @@ export function createGate(deps: GateDeps) {
         done(null, payload);
         return;
       }
-      done(null, deps.connections.watchBody(request.raw, payload, () => reply.raw.setHeader('connection', 'close')));
+      done(null, deps.connections.watchBody(request.raw, payload, () => {
+        if (!reply.raw.headersSent) reply.raw.setHeader('connection', 'close');
+      }, reply.raw));
     });
   };
 }
