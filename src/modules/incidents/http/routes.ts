@@ -36,6 +36,9 @@ export interface IncidentRouteDeps {
 /** Default KPI window when `from` is not given. */
 const KPI_WINDOW_MS = 30 * 24 * 60 * 60_000;
 
+/** OpenAPI grouping of every incident route. */
+const doc = (summary: string) => ({ tags: ['incidents'], security: [{ bearer: [] }], summary });
+
 const ctxOf = (request: FastifyRequest): ActorContext => ({ actor: request.principal?.userId ?? 'anonymous', ip: request.ip, requestId: request.id });
 const iso = (ms: number) => new Date(ms).toISOString();
 const vulnerabilityView = (v: Vulnerability) => ({ ...v, foundAt: iso(v.foundAt), remediatedAt: v.remediatedAt === null ? null : iso(v.remediatedAt), updatedAt: iso(v.updatedAt) });
@@ -49,7 +52,7 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
 
   return (app) => {
     app.get<{ Querystring: { status?: IncidentStatus; cursor?: string; limit: number } }>('/v1/admin/incidents', {
-      config: admin, schema: listSchema, preHandler: read,
+      config: admin, schema: { ...listSchema, ...doc('Incidents, newest first, by status, with a cursor') }, preHandler: read,
     }, async (request) => {
       const q = request.query;
       let before: { openedAt: number; id: string } | undefined;
@@ -63,33 +66,33 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
     });
 
     app.post<{ Body: { title: string; severity: Severity; alertIds?: string[] } }>('/v1/admin/incidents', {
-      config: admin, schema: openSchema, preHandler: respond,
+      config: admin, schema: { ...openSchema, ...doc('Open an incident by hand') }, preHandler: respond,
     }, async (request, reply) => reply.code(201).send(await service.open(request.body, ctxOf(request))));
 
     app.get<{ Params: { id: string } }>('/v1/admin/incidents/:id', {
-      config: admin, schema: getSchema, preHandler: read,
+      config: admin, schema: { ...getSchema, ...doc('An incident with its steps') }, preHandler: read,
     }, async (request) => service.get(request.params.id));
 
     app.post<{ Params: { id: string }; Body: { action: ContainmentAction; target: string; ttlSeconds?: number } }>('/v1/admin/incidents/:id/actions', {
-      config: admin, schema: actionSchema, preHandler: respondWithStepUp,
+      config: admin, schema: { ...actionSchema, ...doc('Run a containment action (step-up)') }, preHandler: respondWithStepUp,
     }, async (request) => {
       const { action, target, ttlSeconds } = request.body;
       return service.act(request.params.id, action, target, ttlSeconds === undefined ? undefined : ttlSeconds * 1000, ctxOf(request));
     });
 
     app.post<{ Params: { id: string }; Body: { to: IncidentStatus; note?: string; lessonsLearned?: string } }>('/v1/admin/incidents/:id/transition', {
-      config: admin, schema: transitionSchema, preHandler: respondWithStepUp,
+      config: admin, schema: { ...transitionSchema, ...doc('Move an incident through its lifecycle (step-up)') }, preHandler: respondWithStepUp,
     }, async (request) => {
       const { to, note, lessonsLearned } = request.body;
       return service.transition(request.params.id, to, { ...(note ? { note } : {}), ...(lessonsLearned ? { lessonsLearned } : {}) }, ctxOf(request));
     });
 
     app.get<{ Params: { id: string } }>('/v1/admin/incidents/:id/timeline', {
-      config: admin, schema: timelineSchema, preHandler: read,
+      config: admin, schema: { ...timelineSchema, ...doc('Forensic timeline from the audit log and the incident steps') }, preHandler: read,
     }, async (request) => service.timeline(request.params.id));
 
     app.post<{ Body: { id: string; severity: Severity; title?: string; foundAt: string; remediatedAt?: string | null } }>('/v1/admin/vulnerabilities', {
-      config: admin, schema: recordVulnerabilitySchema, preHandler: respond,
+      config: admin, schema: { ...recordVulnerabilitySchema, ...doc('Record or update a vulnerability (for remediation KPIs)') }, preHandler: respond,
     }, async (request, reply) => {
       const body = request.body;
       const ctx = ctxOf(request);
@@ -105,11 +108,11 @@ export function incidentRoutes(deps: IncidentRouteDeps): RouteModule {
     });
 
     app.get<{ Querystring: { limit: number } }>('/v1/admin/vulnerabilities', {
-      config: admin, schema: listVulnerabilitiesSchema, preHandler: read,
+      config: admin, schema: { ...listVulnerabilitiesSchema, ...doc('Vulnerability records') }, preHandler: read,
     }, async (request) => ({ vulnerabilities: (await deps.vulnerabilities.list(request.query.limit)).map(vulnerabilityView) }));
 
     app.get<{ Querystring: { from?: string; to?: string } }>('/v1/admin/kpis', {
-      config: admin, schema: kpisSchema, preHandler: read,
+      config: admin, schema: { ...kpisSchema, ...doc('Security KPIs: authentication, incident response, remediation') }, preHandler: read,
     }, async (request) => {
       const now = clock.now();
       const to = request.query.to === undefined ? now + 1 : Date.parse(request.query.to);
