@@ -72,9 +72,12 @@ function eventAt(i: number, now: number): SecurityEvent {
 
 interface Sample { wall: number; cpu: number; alerts: number }
 
+let runs = 0;
+
 async function run(mode: 'rules' | 'floor', rules: readonly DetectionRule[], factory: DetectorFactory, redisUrl?: string): Promise<Sample> {
   const clock = createManualClock();
-  const state = await createStateStore({ clock, keyPrefix: `q2bench:${process.pid}:${mode}:`, ...(redisUrl ? { redisUrl } : {}) });
+  // A fresh prefix per run: windows and dedup markers of an earlier run must not carry over on Redis.
+  const state = await createStateStore({ clock, keyPrefix: `q2bench:${process.pid}:${++runs}:`, ...(redisUrl ? { redisUrl } : {}) });
   const detector = factory({ state, clock, rules });
   const events = redisUrl ? EVENTS / 4 : EVENTS;
   const input = Array.from({ length: events }, (_, i) => eventAt(i, clock.now()));

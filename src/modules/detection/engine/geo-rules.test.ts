@@ -61,7 +61,7 @@ describe.each(await stateBackends())('on $name state', ({ redisUrl }) => {
       ['at the limit (to the ms: not exceeding)', atLimitMs, false],
       ['just above the speed limit (1 s faster)', atLimitMs - 1_000, true],
     ])('%s', async (_name, intervalMs, expected) => {
-      const exact = travelBetween({ ...places.home!, acc: 0, time: t0 }, { ...places.far!, acc: 0, time: t0 + intervalMs });
+      const exact = travelBetween({ ...places.home!, acc: 0 }, t0, { ...places.far!, acc: 0 }, t0 + intervalMs);
       expect(exact.kmh > travelRule.maxKmh).toBe(expected);
       expect(await fired(login('u1', 'home', t0), travelRule.id)).toEqual([]);
       expect(await fired(login('u1', 'far', t0 + intervalMs), travelRule.id)).toHaveLength(expected ? 1 : 0);

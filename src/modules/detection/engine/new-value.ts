@@ -21,16 +21,26 @@ const MAX_COUNT = 1_000_000;
 export function newValue(kit: EngineKit, rule: NewValueRule, key: string, event: SecurityEvent, group: string): MaybePromise<RuleHit | null> {
   const value = kit.valueOf(event, rule.field);
   if (value === null) return null;
+  let isNew = false;
+  let prior = 0;
   const learnt = kit.ds.update<History>('n', key, group, rule.historyMs, (previous) => {
-    const seen = (previous?.v ?? []).filter(([v]) => v !== value);
-    seen.push([value, event.time]);
-    return { n: Math.min(MAX_COUNT, (previous?.n ?? 0) + 1), v: seen.slice(-rule.maxValues) };
+    const history = previous ?? { n: 0, v: [] };
+    const at = history.v.findIndex(([v]) => v === value);
+    // Decided on the history as it was before this observation.
+    prior = history.n;
+    isNew = prior >= rule.minHistory && at < 0;
+    // Updated in place (a parsed copy on the shared state; the stored object in-process, where
+    // the update is atomic): most recent last, at most maxValues.
+    if (at >= 0) history.v.splice(at, 1);
+    history.v.push([value, event.time]);
+    if (history.v.length > rule.maxValues) history.v.splice(0, history.v.length - rule.maxValues);
+    history.n = Math.min(MAX_COUNT, history.n + 1);
+    return history;
   });
   return andThen(learnt, (result) => {
-    const previous = result?.previous;
-    if (!previous || previous.n < rule.minHistory || previous.v.some(([v]) => v === value)) return null;
+    if (result === null || !isNew) return null;
     return andThen(kit.ds.mark('d', key, group, '', rule.windowMs), (first) => (first
-      ? { rule, groupKey: group, events: [kit.summaryOf(event)], facts: { field: rule.field, value, history: previous.n } }
+      ? { rule, groupKey: group, events: [kit.summaryOf(event)], facts: { field: rule.field, value, history: prior } }
       : null));
   });
 }

@@ -23,9 +23,9 @@ interface LastSeen {
 const MIN_INTERVAL_MS = 1_000;
 
 /** Speed and distance between two sightings; pure, exported for the boundary tests. */
-export function travelBetween(a: { lat: number; lon: number; acc: number; time: number }, b: { lat: number; lon: number; acc: number; time: number }) {
+export function travelBetween(a: { lat: number; lon: number; acc: number }, aTime: number, b: { lat: number; lon: number; acc: number }, bTime: number) {
   const km = Math.max(0, distanceKm(a, b) - a.acc - b.acc);
-  const hours = Math.max(MIN_INTERVAL_MS, Math.abs(b.time - a.time)) / 3_600_000;
+  const hours = Math.max(MIN_INTERVAL_MS, Math.abs(bTime - aTime)) / 3_600_000;
   return { km, kmh: km / hours };
 }
 
@@ -38,7 +38,7 @@ export function travel(kit: EngineKit, rule: TravelRule, key: string, event: Sec
   return andThen(kit.ds.update<LastSeen>('t', key, group, rule.windowMs, () => current), (result) => {
     const previous = result?.previous;
     if (!previous) return null;
-    const { km, kmh } = travelBetween({ ...previous, time: previous.event.time }, { ...current, time: event.time });
+    const { km, kmh } = travelBetween(previous, previous.event.time, current, event.time);
     if (km < rule.minKm || kmh <= rule.maxKmh) return null;
     return andThen(kit.ds.mark('d', key, group, '', rule.windowMs), (first) => (first ? {
       rule, groupKey: group, events: [previous.event, current.event],

@@ -105,20 +105,21 @@ export function localDetectionState(clock: Clock, maxEntries = 200_000): Detecti
       const now = clock.now();
       const t = table('e', rule);
       const entry = live(t, group, now);
-      const items = entry === undefined ? new Map<number, [EventSummary, number]>() : entry.data as Map<number, [EventSummary, number]>;
-      items.set(index, [summary, now + ttlMs]);
-      if (entry === undefined) put(t, group, { data: items, expiresAt: now + ttlMs }, now);
+      // Slot i holds the i-th counted event and its expiry (sparse; only the last MAX_EVIDENCE
+      // indexes of a window are ever written, so it stays small).
+      const slots = entry === undefined ? [] : entry.data as ([EventSummary, number] | undefined)[];
+      slots[index] = [summary, now + ttlMs];
+      if (entry === undefined) put(t, group, { data: slots, expiresAt: now + ttlMs }, now);
       else entry.expiresAt = now + ttlMs;
     },
 
     evidence(rule, group, from, to) {
       const now = clock.now();
-      const items = live(table('e', rule), group, now)?.data as Map<number, [EventSummary, number]> | undefined;
+      const slots = live(table('e', rule), group, now)?.data as ([EventSummary, number] | undefined)[] | undefined;
       const out: EventSummary[] = [];
-      // Bounded: only the last MAX_EVIDENCE indexes of a window are ever written.
-      for (let i = from; i < to && items !== undefined; i++) {
-        const item = items.get(i);
-        if (item !== undefined && item[1] > now) out.push(item[0]);
+      for (let i = from; i < to && slots !== undefined; i++) {
+        const slot = slots[i];
+        if (slot !== undefined && slot[1] > now) out.push(slot[0]);
       }
       return out;
     },
