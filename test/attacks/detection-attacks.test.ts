@@ -1,9 +1,13 @@
 /**
- * Threats: credential stuffing (a leaked list replayed from one address), online brute force
- * against one account, a stolen refresh token replayed after rotation, a burst of forged
- * request signatures, and an account takeover that guesses, gets in and mints an API key. Property: each attack, driven through the real HTTP API, raises exactly
- * the expected alert — none one event before its threshold, one at it, no duplicate after —
- * stored with its rule version and evidence, emitted as `alert.raised`, and listed for admins.
+ * Threats: credential stuffing (a leaked list replayed from one address, including emails that
+ * have no account), online brute force against one account, a stolen refresh token replayed
+ * after rotation, a burst of forged request signatures, an account takeover that guesses, gets
+ * in and mints an API key, a stolen password used from another continent minutes after the
+ * owner's login (impossible travel), and a login from a device the account never used.
+ * Property: each attack, driven through the real HTTP API (client addresses via X-Forwarded-For
+ * from the trusted proxy), raises exactly the expected alert — none one event before its
+ * threshold, one at it, no duplicate after — stored with its rule version and evidence, emitted
+ * as `alert.raised`, and listed for admins; and no alert carries a raw User-Agent.
  */
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/lib/auth/index.js';
 import { createManualClock } from '../../src/lib/clock/index.js';
 import type { SecurityEvent } from '../../src/lib/events/index.js';
-import { DEFAULT_RULES, type Alert } from '../../src/modules/detection/index.js';
+import { createGeoipLocator, DEFAULT_RULES, type Alert, type NewValueRule } from '../../src/modules/detection/index.js';
 import { base32Decode, totp } from '../../src/modules/mfa/index.js';
 import { chainAuthenticators } from '../../src/server/auth.js';
 import { createKey } from '../support/apikeys.js';
@@ -69,11 +73,35 @@ describe('credential stuffing from one address', () => {
     expect(await alertsFor(ip)).toEqual([]);
     expect((await login(accounts[n - 1]!.email, 'Wrong-password-1!x', ip)).statusCode).toBe(401);
     const alerts = await alertsFor(ip);
-    expect(alerts.map((a) => [a.ruleId, a.ruleVersion, a.severity])).toEqual([['credential-stuffing', 1, 'high']]);
+    expect(alerts.map((a) => [a.ruleId, a.ruleVersion, a.severity])).toEqual([['credential-stuffing', 2, 'high']]);
     expect(new Set(alerts[0]!.events.map((e) => e.target))).toEqual(new Set(accounts.slice(0, n).map((a) => a.userId)));
     await login(accounts[n]!.email, 'Wrong-password-1!x', ip);
     expect(await alertsFor(ip)).toHaveLength(1);
     expect(raised.filter((e) => e.details.groupKey === ip).map((e) => e.details.ruleId)).toEqual(['credential-stuffing']);
+  });
+});
+
+describe('credential stuffing with emails that have no account', () => {
+  it('counts unknown emails by their pseudonymous account key: one alert at the N-th, none before', async () => {
+    const n = countOf('credential-stuffing');
+    const ip = '203.0.113.51';
+    const failures: SecurityEvent[] = [];
+    const stop = platform.events.subscribe('test-stuffing', (e) => { if (e.type === 'auth.login' && e.ip === ip) failures.push(e); });
+    try {
+      for (let i = 0; i < n - 1; i++) expect((await login(uniqueEmail(`nobody${i}`), 'Wrong-password-1!x', ip)).statusCode).toBe(401);
+      expect(await alertsFor(ip)).toEqual([]);
+      // The same unknown email twice counts once.
+      const last = uniqueEmail('nobody-last');
+      expect((await login(last.toUpperCase(), 'Wrong-password-1!x', ip)).statusCode).toBe(401);
+      expect((await alertsFor(ip)).map((a) => a.ruleId)).toEqual(['credential-stuffing']);
+      await login(last, 'Wrong-password-1!x', ip);
+      expect(await alertsFor(ip)).toHaveLength(1);
+      // The key is a keyed hash: no target, no email in the event.
+      expect(failures.every((e) => e.target === null && typeof e.details.accountKey === 'string' && !JSON.stringify(e).includes('@'))).toBe(true);
+      expect(new Set(failures.map((e) => e.details.accountKey)).size).toBe(n);
+    } finally {
+      stop();
+    }
   });
 });
 
@@ -146,5 +174,58 @@ describe('takeover: failed login, login, then a new API key', () => {
     const alerts = (await alertsFor(victim.userId)).filter((a) => a.ruleId === id);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.events.map((e) => `${e.type}/${e.outcome}`)).toEqual(['auth.login/failure', 'auth.login/success', 'apikey.created/success']);
+  });
+});
+
+describe('impossible travel: the same account logs in from two continents minutes apart', () => {
+  // Public addresses whose bundled-database country is checked here, not assumed.
+  const LONDON = '81.2.69.142';
+  const TOKYO = '202.12.27.33';
+
+  it('raises exactly one impossible-travel alert, with both logins as evidence and the speed in the event', async () => {
+    const geo = createGeoipLocator();
+    expect(geo.locate(LONDON)?.country).toBe('GB');
+    expect(geo.locate(TOKYO)?.country).toBe('JP');
+    const victim = await register('198.51.100.95');
+    expect((await login(victim.email, STRONG_PASSWORD, LONDON)).statusCode).toBe(200);
+    expect(await alertsFor(victim.userId)).toEqual([]);
+    clock.advance(5 * 60_000);
+    expect((await login(victim.email, STRONG_PASSWORD, TOKYO)).statusCode).toBe(200);
+    const alerts = await alertsFor(victim.userId);
+    expect(alerts.map((a) => [a.ruleId, a.severity])).toEqual([['impossible-travel', 'high']]);
+    expect(alerts[0]!.events.map((e) => [e.type, e.outcome, e.ip])).toEqual([['auth.login', 'success', LONDON], ['auth.login', 'success', TOKYO]]);
+    const event = raised.find((e) => e.target === alerts[0]!.id)!;
+    expect(event.details).toMatchObject({ ruleId: 'impossible-travel', groupKey: victim.userId, fromCountry: 'GB', toCountry: 'JP' });
+    expect(event.details.kmh).toBeGreaterThan(1_000);
+    // Back in London a minute later: still the same episode, no second alert.
+    clock.advance(60_000);
+    expect((await login(victim.email, STRONG_PASSWORD, LONDON)).statusCode).toBe(200);
+    expect((await alertsFor(victim.userId)).map((a) => a.ruleId)).toEqual(['impossible-travel']);
+  });
+
+  it('does not alert for two logins from the same city', async () => {
+    const user = await register('198.51.100.96');
+    expect((await login(user.email, STRONG_PASSWORD, LONDON)).statusCode).toBe(200);
+    clock.advance(60_000);
+    expect((await login(user.email, STRONG_PASSWORD, LONDON)).statusCode).toBe(200);
+    expect(await alertsFor(user.userId)).toEqual([]);
+  });
+});
+
+describe('login from a device the account never used', () => {
+  it('raises one new-device alert after the history is established, and no alert holds the User-Agent', async () => {
+    const minHistory = (DEFAULT_RULES.find((r) => r.id === 'new-device') as NewValueRule).minHistory;
+    const user = await register('198.51.100.97');
+    const usual = 'Mozilla/5.0 (X11; Linux x86_64) UsualBrowser/1.0';
+    const stolen = 'curl/8.5.0 attacker-tooling';
+    const loginWith = (ua: string) => post(platform.app, '/v1/auth/login', { email: user.email, password: STRONG_PASSWORD }, { 'x-forwarded-for': '203.0.113.97', 'user-agent': ua });
+    for (let i = 0; i < minHistory; i++) expect((await loginWith(usual)).statusCode).toBe(200);
+    expect(await alertsFor(user.userId)).toEqual([]);
+    expect((await loginWith(stolen)).statusCode).toBe(200);
+    const alerts = await alertsFor(user.userId);
+    expect(alerts.map((a) => a.ruleId)).toEqual(['new-device']);
+    const stored = JSON.stringify(alerts) + JSON.stringify(raised.filter((e) => e.details.groupKey === user.userId));
+    expect(stored).not.toContain('curl');
+    expect(stored).not.toContain('Mozilla');
   });
 });
