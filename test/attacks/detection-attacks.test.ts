@@ -229,3 +229,39 @@ describe('login from a device the account never used', () => {
     expect(stored).not.toContain('Mozilla');
   });
 });
+
+describe('account used from a new country after an established history', () => {
+  it('raises new-country and, from the behavioural baseline, one behaviour-anomaly alert with a detection.anomaly event', async () => {
+    const anomalies: SecurityEvent[] = [];
+    const stop = platform.events.subscribe('test-anomaly', (e) => { if (e.type === 'detection.anomaly') anomalies.push(e); });
+    try {
+      const user = await register('198.51.100.98');
+      // Ten logins from Stockholm (the baselines' warm-up), then one from Tokyo a day later:
+      // too late for impossible travel, but a country this account never used.
+      expect(createGeoipLocator().locate('89.160.20.128')?.country).toBe('SE');
+      for (let i = 0; i < 10; i++) expect((await login(user.email, STRONG_PASSWORD, '89.160.20.128')).statusCode).toBe(200);
+      await platform.events.drain();
+      expect(anomalies).toEqual([]);
+      clock.advance(25 * 60 * 60_000);
+      expect((await login(user.email, STRONG_PASSWORD, '202.12.27.33')).statusCode).toBe(200);
+      expect((await alertsFor(user.userId)).map((a) => a.ruleId).sort()).toEqual(['behaviour-anomaly', 'new-country']);
+      await platform.events.drain();
+      expect(anomalies).toHaveLength(1);
+      expect(anomalies[0]!.details).toMatchObject({ userId: user.userId, level: 'high', reasons: ['new-country'] });
+      expect(anomalies[0]!.details.score).toBeGreaterThanOrEqual(0.8);
+    } finally {
+      stop();
+    }
+  });
+});
+
+describe('rule set audit', () => {
+  it('records the active rule set at boot as one detection.rules.changed audit entry', async () => {
+    await platform.events.drain();
+    const res = await platform.app.inject({ method: 'GET', url: '/v1/admin/audit?action=detection.rules.changed', headers: { 'x-test-role': 'admin' } });
+    expect(res.statusCode, res.body).toBe(200);
+    const entries = (res.json() as { entries: { details: { added: string[]; ruleSet: string } }[] }).entries;
+    expect(entries).toHaveLength(1);
+    expect(entries[0]!.details.added.sort()).toEqual(DEFAULT_RULES.map((r) => `${r.id}@${r.version}`).sort());
+  });
+});
