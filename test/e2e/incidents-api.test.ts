@@ -268,14 +268,25 @@ describe.each(backends)('incident API on $name', (backend) => {
       expect((await incidentsOf()).length).toBe(before + 1);
     });
 
-    it('dates a hand-opened incident at the earliest evidence of the alerts it names', async () => {
+    it('dates a hand-opened incident at the earliest evidence of the alerts it names, and later alerts of the pair join it', async () => {
+      // A medium alert (below the auto-open threshold): only the responder opens an incident for it.
+      const ip = '192.0.2.88';
+      const burst = async () => {
+        for (let i = 0; i < 10; i++) platform.events.emit({ type: 'signature.invalid', actor: 'anonymous', outcome: 'denied', ip });
+        await platform.events.drain();
+      };
       const start = clock.now();
-      await tokenReuse('manual-user');
+      await burst();
       const alerts = (await call('GET', '/v1/admin/alerts?limit=200', undefined, { 'x-test-role': 'admin' })).body.alerts as Body[];
-      const alert = alerts.find((a) => a.groupKey === 'manual-user')!;
+      const alert = alerts.find((a) => a.groupKey === ip)!;
       clock.advance(30_000);
-      const incident = await open('Manual with alert', 'critical', [alert.id]);
+      const incident = await open('Signature burst under review', 'medium', [alert.id]);
       expect(incident).toMatchObject({ detectedAt: start, openedAt: start + 30_000, openedBy: 'security-1', sourceAlertIds: [alert.id] });
+      // It holds the alert's (rule, group): the next alert of the pair joins it.
+      clock.advance(2 * 60_000);
+      await burst();
+      const after = (await call('GET', `/v1/admin/incidents/${incident.id}`)).body.incident;
+      expect(after.sourceAlertIds).toHaveLength(2);
     });
   });
 

@@ -128,7 +128,11 @@ export function createIncidentService(deps: IncidentServiceDeps) {
       if (found.some((a) => a === null)) throw new AppError('ALERT_NOT_FOUND', 'An alertIds entry names no alert.');
       const now = clock.now();
       const detectedAt = detectedAtOf(found.flatMap((a) => a?.events ?? []), now);
-      const id = await store.open({ title: input.title, severity: input.severity, openedBy: ctx.actor, alertId: alertIds[0] ?? null, detectedAt, openedAt: now });
+      const first = found[0];
+      const id = await store.open(
+        { title: input.title, severity: input.severity, openedBy: ctx.actor, alertId: alertIds[0] ?? null, detectedAt, openedAt: now },
+        first ? dedupKey(first.ruleId, first.groupKey) : null,
+      );
       for (const alertId of alertIds.slice(1)) await store.addStep({ incidentId: id, at: now, actor: ctx.actor, kind: 'alert', what: 'alert-joined', target: alertId, result: 'info', details: {} });
       metrics.observe('detect', now - detectedAt);
       events.emit({ type: 'incident.opened', actor: ctx.actor, target: id, outcome: 'success', ip: ctx.ip, requestId: ctx.requestId, details: { severity: input.severity, alerts: alertIds.length, auto: false } });
@@ -141,16 +145,24 @@ export function createIncidentService(deps: IncidentServiceDeps) {
      */
     async onAlertRaised(alertId: string): Promise<{ incidentId: string; joined: boolean } | null> {
       const alert = await alerts.get(alertId);
-      if (alert === null || !shouldOpen(alert.severity, deps.autoOpenSeverity)) return null;
+      if (alert === null) return null;
       const now = clock.now();
+      const key = dedupKey(alert.ruleId, alert.groupKey);
       const detectedAt = detectedAtOf(alert.events, now);
-      const result = await store.openOrJoin({ title: alert.title, severity: alert.severity, openedBy: 'system', alertId: alert.id, detectedAt, openedAt: now }, dedupKey(alert.ruleId, alert.groupKey));
-      const system: ActorContext = { actor: 'system', ip: null, requestId: null };
+      let result: { incidentId: string; joined: boolean };
+      if (shouldOpen(alert.severity, deps.autoOpenSeverity)) {
+        result = await store.openOrJoin({ title: alert.title, severity: alert.severity, openedBy: 'system', alertId: alert.id, detectedAt, openedAt: now }, key);
+      } else {
+        // Below the threshold an alert opens nothing, but joins an incident already open for its pair.
+        const joined = await store.joinIfOpen({ alertId: alert.id, severity: alert.severity, openedAt: now }, key);
+        if (joined === null) return null;
+        result = { incidentId: joined, joined: true };
+      }
       if (result.joined) {
         events.emit({ type: 'incident.alert', actor: 'system', target: result.incidentId, outcome: 'info', details: { what: 'alert-joined', alertId: alert.id, ruleId: alert.ruleId } });
       } else {
         metrics.observe('detect', now - detectedAt);
-        events.emit({ type: 'incident.opened', actor: system.actor, target: result.incidentId, outcome: 'success', details: { severity: alert.severity, alertId: alert.id, ruleId: alert.ruleId, auto: true } });
+        events.emit({ type: 'incident.opened', actor: 'system', target: result.incidentId, outcome: 'success', details: { severity: alert.severity, alertId: alert.id, ruleId: alert.ruleId, auto: true } });
       }
       await autoContain(await load(result.incidentId), alert);
       return result;

@@ -114,25 +114,41 @@ export function createIncidentStore(db: Kysely<Tables>) {
     return id;
   }
 
+  /** Adds the alert to the incident holding `dedupKey`; null when no open incident holds it. */
+  async function joinIfOpen(alert: { alertId: string; severity: Severity; openedAt: number }, dedupKey: string): Promise<string | null> {
+    const existing = await db.selectFrom('incident_open_keys').select('incident_id').where('dedup_key', '=', dedupKey).executeTakeFirst();
+    if (!existing) return null;
+    await db.insertInto('incident_steps').values(stepRow({
+      incidentId: existing.incident_id, at: alert.openedAt, actor: 'system', kind: 'alert', what: 'alert-joined',
+      target: alert.alertId, result: 'info', details: { severity: alert.severity },
+    })).execute();
+    return existing.incident_id;
+  }
+
   return {
     get,
+    joinIfOpen,
 
-    /** A hand-opened incident: never deduplicated. */
-    async open(incident: NewIncident): Promise<string> {
-      return db.transaction().execute((trx) => insert(trx, incident, null));
+    /**
+     * A hand-opened incident: always a new one. With a dedup key (its first alert's pair) it
+     * also claims the pair if no open incident holds it, so later alerts of the pair join it.
+     */
+    async open(incident: NewIncident, dedupKey: string | null): Promise<string> {
+      return db.transaction().execute(async (trx) => {
+        const id = await insert(trx, incident, dedupKey);
+        if (dedupKey !== null) {
+          await trx.insertInto('incident_open_keys').values({ dedup_key: dedupKey, incident_id: id })
+            .onConflict((oc) => oc.column('dedup_key').doNothing()).execute();
+        }
+        return id;
+      });
     },
 
     /** Opens an incident for `dedupKey`, or joins the one not yet closed. */
     async openOrJoin(incident: NewIncident & { alertId: string }, dedupKey: string): Promise<{ incidentId: string; joined: boolean }> {
       for (let attempt = 0; attempt < CAS_RETRIES; attempt++) {
-        const existing = await db.selectFrom('incident_open_keys').select('incident_id').where('dedup_key', '=', dedupKey).executeTakeFirst();
-        if (existing) {
-          await db.insertInto('incident_steps').values(stepRow({
-            incidentId: existing.incident_id, at: incident.openedAt, actor: 'system', kind: 'alert', what: 'alert-joined',
-            target: incident.alertId, result: 'info', details: { severity: incident.severity },
-          })).execute();
-          return { incidentId: existing.incident_id, joined: true };
-        }
+        const joined = await joinIfOpen(incident, dedupKey);
+        if (joined !== null) return { incidentId: joined, joined: true };
         try {
           const id = await db.transaction().execute(async (trx) => {
             const id = await insert(trx, incident, dedupKey);
