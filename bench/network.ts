@@ -194,32 +194,50 @@ async function benchLayerCost(): Promise<string[]> {
 
 interface Probe { ok: number; total: number; latencies: number[]; codes: Map<number, number> }
 
+/**
+ * One request every `everyMs` until `until()` holds; resolves once the last request in flight
+ * has its answer (or its timeout), so every request sent is counted, the slow ones included.
+ */
 function probeLoop(port: number, urlPath: string, ip: string, everyMs: number, timeoutMs: number, until: () => boolean): Promise<Probe & { firstOkAfter(t: number): number | null; log: [number, boolean][] }> {
   const result = { ok: 0, total: 0, latencies: [] as number[], codes: new Map<number, number>(), log: [] as [number, boolean][] };
+  let inFlight = 0;
+  let sending = true;
   return new Promise((resolve) => {
+    const finish = () => {
+      if (sending || inFlight > 0) return;
+      resolve({ ...result, firstOkAfter: (t) => result.log.filter(([at, ok]) => at >= t && ok).map(([at]) => at).sort((a, b) => a - b)[0] ?? null });
+    };
+    const record = (started: number, status: number) => {
+      const ok = status === 200;
+      result.total++;
+      if (ok) result.ok++;
+      result.codes.set(status, (result.codes.get(status) ?? 0) + 1);
+      if (status !== 0) result.latencies.push(performance.now() - started);
+      result.log.push([started, ok]);
+      inFlight--;
+      finish();
+    };
     const tick = () => {
       if (until()) {
-        resolve({ ...result, firstOkAfter: (t) => result.log.find(([at, ok]) => at >= t && ok)?.[0] ?? null });
+        sending = false;
+        finish();
         return;
       }
       const started = performance.now();
+      inFlight++;
+      let settled = false;
+      const settle = (status: number) => {
+        if (settled) return;
+        settled = true;
+        record(started, status);
+      };
       const req = http.get({ host: '127.0.0.1', port, path: urlPath, agent: false, headers: { 'x-forwarded-for': ip }, timeout: timeoutMs }, (res) => {
         res.resume();
-        res.on('end', () => {
-          const ok = res.statusCode === 200;
-          result.total++;
-          if (ok) result.ok++;
-          result.codes.set(res.statusCode ?? 0, (result.codes.get(res.statusCode ?? 0) ?? 0) + 1);
-          result.latencies.push(performance.now() - started);
-          result.log.push([started, ok]);
-        });
+        res.on('end', () => settle(res.statusCode ?? 0));
+        res.on('error', () => settle(0));
       });
       req.on('timeout', () => req.destroy(new Error('timeout')));
-      req.on('error', () => {
-        result.total++;
-        result.codes.set(0, (result.codes.get(0) ?? 0) + 1);
-        result.log.push([started, false]);
-      });
+      req.on('error', () => settle(0));
       setTimeout(tick, everyMs);
     };
     tick();

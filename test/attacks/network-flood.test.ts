@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFlood, type FloodFigures } from '../../bench/network.js';
 import { buildCli } from '../support/cli.js';
 
+/** Share of the legitimate client's requests that must succeed during the flood. */
+const LEGIT_SUCCESS_FLOOR = 0.2;
 const TARGET = fileURLToPath(new URL('../../dist/bench/network.js', import.meta.url));
 let child: ChildProcess;
 let port: number;
@@ -62,9 +64,17 @@ describe('flood at several times capacity from 200 addresses', () => {
     expect(figures.health.ok).toBeGreaterThan(0);
   });
 
-  it('kept serving the legitimate client during the flood (its error rate: docs/BENCHMARKS.md)', () => {
+  it('kept serving the legitimate client during the flood, with a bounded error rate', () => {
     expect(figures.legit.total).toBeGreaterThan(10);
-    expect(figures.legit.ok).toBeGreaterThan(0);
+    // Every request the client sent is counted, timeouts (3 s) included. The flood comes from
+    // 200 addresses at about the client's own rate each, so nothing can tell the client from the
+    // bots: it gets roughly the admitted share, less what queueing costs. Measured 33–55 % on
+    // the shared 2-core machine at load average 9–11 (docs/BENCHMARKS.md); the bound leaves
+    // margin for a CI runner that is busier still. It is a regression floor, not a claim that
+    // the layer tells the client apart: the same machine measured 22 % for a process without
+    // the layer, so this bound alone would not catch losing the layer (the 503 and /healthz
+    // checks here, and the shedding e2e test, do).
+    expect(figures.legit.ok / figures.legit.total).toBeGreaterThanOrEqual(LEGIT_SUCCESS_FLOOR);
   });
 
   it('recovered as soon as the flood stopped', async () => {
