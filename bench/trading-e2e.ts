@@ -19,9 +19,10 @@ import { pino } from 'pino';
 import { createQ2Client, nodeTransport, type Q2Client } from '../src/client/index.js';
 import { loadConfig } from '../src/lib/config/index.js';
 import { createDatabase } from '../src/lib/db/index.js';
-import type { ApiKeysCapability } from '../src/modules/apikeys/index.js';
+import { requireScope, type ApiKeysCapability } from '../src/modules/apikeys/index.js';
 import type { Identity } from '../src/modules/identity/capability.js';
 import type { TradingCapability } from '../src/modules/trading/index.js';
+import { placeOrderBody } from '../src/modules/trading/routes/schemas.js';
 import { createPlatform } from '../src/server/platform.js';
 import { ensureDevelopmentCertificate } from '../src/server/tls.js';
 
@@ -63,6 +64,12 @@ async function ordersTarget(mode: 'sqlite' | 'postgres'): Promise<Ready> {
   await db.close();
   const platform = await createPlatform(config, {
     logger: pino({ level: 'info' }, pino.destination({ dest: path.join(dataDir, 'access.log'), sync: false })),
+    // The same platform, signature check and body schema without the trading work: what an
+    // order costs beyond an authenticated request.
+    routes: [(app) => {
+      app.post('/v1/bench/signed-noop', { config: { rateLimit: 'trading' }, preHandler: requireScope('trade'), schema: { body: placeOrderBody } },
+        async (_request, reply) => reply.code(201).send({ ok: true }));
+    }],
   });
   const find = <T>(name: string) => platform.capabilities.find((c) => c.name === name) as unknown as T;
   const { trading } = find<TradingCapability>('trading');
@@ -125,7 +132,7 @@ function cpuOf(child: ChildProcess): Promise<number> {
   });
 }
 
-async function drive(clients: Q2Client[], durationMs: number): Promise<Omit<Sample, 'cpuUsPerRequest'>> {
+async function drive(clients: Q2Client[], route: string, durationMs: number): Promise<Omit<Sample, 'cpuUsPerRequest'>> {
   const latencies: number[] = [];
   const codes: Record<string, number> = {};
   let errors = 0;
@@ -136,7 +143,7 @@ async function drive(clients: Q2Client[], durationMs: number): Promise<Omit<Samp
       const account = (worker * 2 + (seq % 2)) % clients.length;
       const t0 = performance.now();
       try {
-        await clients[account]!.request('POST', '/v1/orders', {
+        await clients[account]!.request('POST', route, {
           idempotent: true,
           body: {
             // Even accounts buy, odd accounts sell at one price: orders cross and fill between accounts.
@@ -157,7 +164,8 @@ async function drive(clients: Q2Client[], durationMs: number): Promise<Omit<Samp
   return { rps: latencies.length / ((performance.now() - start) / 1000), p50: at(0.5), p99: at(0.99), errors, codes };
 }
 
-async function sample(mode: Mode): Promise<Sample> {
+/** Measures each route in turn against one target process (same keys, same data). */
+async function sample(mode: Mode, routes: readonly string[]): Promise<Sample[]> {
   const { child, ready } = await startTarget(mode);
   const cpuReporter = mode === 'bare';
   try {
@@ -169,12 +177,16 @@ async function sample(mode: Mode): Promise<Sample> {
       baseUrl: `https://127.0.0.1:${ready.port}`, transport: nodeTransport({ ca: ready.ca, maxSockets: 1 }), retry: { attempts: 1 },
       credentials: { kind: 'apikey', keyId: k.keyId, algorithm: 'ed25519', privateKey: k.privateKeyPem },
     }));
-    await drive(clients, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
-    const cpuBefore = cpuReporter ? 0 : await cpuOf(child);
-    const result = await drive(clients, DURATION_MS);
-    const cpu = cpuReporter ? 0 : (await cpuOf(child)) - cpuBefore;
+    const samples: Sample[] = [];
+    for (const route of routes) {
+      await drive(clients, route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
+      const cpuBefore = cpuReporter ? 0 : await cpuOf(child);
+      const result = await drive(clients, route, DURATION_MS);
+      const cpu = cpuReporter ? 0 : (await cpuOf(child)) - cpuBefore;
+      samples.push({ ...result, cpuUsPerRequest: cpu / Math.max(1, result.rps * (DURATION_MS / 1000)) });
+    }
     for (const c of clients) c.close();
-    return { ...result, cpuUsPerRequest: cpu / Math.max(1, result.rps * (DURATION_MS / 1000)) };
+    return samples;
   } finally {
     await stop(child, mode);
   }
@@ -199,10 +211,14 @@ function summary(xs: Sample[]): Sample {
 }
 
 export async function benchTradingEndToEnd(): Promise<string> {
-  const modes: Mode[] = ['bare', 'sqlite', ...(process.env.Q2_BENCH_DATABASE_URL ? ['postgres' as const] : [])];
-  const runs = new Map<Mode, Sample[]>(modes.map((m) => [m, []]));
+  const postgres = Boolean(process.env.Q2_BENCH_DATABASE_URL);
+  const runs = new Map<string, Sample[]>(['bare', 'noop', 'sqlite', 'postgres'].map((m) => [m, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const mode of modes) runs.get(mode)!.push(await sample(mode));
+    runs.get('bare')!.push(...await sample('bare', ['/v1/orders']));
+    const [noop, orders] = await sample('sqlite', ['/v1/bench/signed-noop', '/v1/orders']);
+    runs.get('noop')!.push(noop!);
+    runs.get('sqlite')!.push(orders!);
+    if (postgres) runs.get('postgres')!.push(...await sample('postgres', ['/v1/orders']));
   }
   const bare = summary(runs.get('bare')!);
   const codesOf = (s: Sample) => (s.errors === 0 ? '0' : `${s.errors} (${Object.entries(s.codes).map(([c, n]) => `${c} ${n}`).join(', ')})`);
@@ -212,14 +228,15 @@ export async function benchTradingEndToEnd(): Promise<string> {
   const lines = [
     '### Signed limit orders end to end over HTTPS (`POST /v1/orders`)',
     '',
-    `SDK load loop in the bench process: ${CONNECTIONS} concurrent requests over TLS 1.3 keep-alive, ${ACCOUNTS} accounts with one ed25519 key each (every request signed: fresh nonce, Content-Digest), even accounts buying and odd ones selling at one price so orders cross; ${DURATION_MS / 1000} s per sample after a 2 s warm-up, median of ${ROUNDS} alternating rounds. Each server in its own process; access log at info level to a file. "Server CPU" is the target process's user + system CPU time per acknowledged order.`,
+    `SDK load loop in the bench process (the bare route is client-bound: the loop signs every request with Ed25519 on the same 2 cores): ${CONNECTIONS} concurrent requests over TLS 1.3 keep-alive, ${ACCOUNTS} accounts with one ed25519 key each (every request signed: fresh nonce, Content-Digest), even accounts buying and odd ones selling at one price so orders cross; ${DURATION_MS / 1000} s per sample after a 2 s warm-up, median of ${ROUNDS} alternating rounds. Each server in its own process; access log at info level to a file. "Server CPU" is the target process's user + system CPU time per acknowledged order.`,
     '',
     '| target | orders/s | p50 ms | p99 ms | server CPU µs/order | errors | vs bare |',
     '|---|---:|---:|---:|---:|---:|---:|',
     row('bare Fastify POST route (HTTPS, no hooks, no logging)', bare, false),
-    row('Q2 `POST /v1/orders`, SQLite', sqlite, true),
+    row('Q2 platform, signed request to a no-op route (TLS, network gates, RFC 9421 verification, replay claim, scope, body schema, access log)', summary(runs.get('noop')!), true),
+    row('Q2 `POST /v1/orders`, SQLite (all of the above + validation, risk, matching, persistence)', sqlite, true),
   ];
-  if (runs.has('postgres')) lines.push(row('Q2 `POST /v1/orders`, PostgreSQL (local)', summary(runs.get('postgres')!), true));
+  if (postgres) lines.push(row('Q2 `POST /v1/orders`, PostgreSQL (local)', summary(runs.get('postgres')!), true));
   const ratio = (sqlite.rps / bare.rps) * 100;
   lines.push('', `Target ≥ 50 % of bare (SQLite): ${ratio >= 50 ? 'met' : 'NOT met'} (${ratio.toFixed(1)} %, p99 ${sqlite.p99} ms).`);
   return lines.join('\n');
