@@ -24,6 +24,8 @@ const eventsSchema = {
     type: 'object', additionalProperties: false,
     properties: { types: { type: 'string', minLength: 1, maxLength: 300, pattern: '^[a-z_.*]+(,[a-z_.*]+)*$' } },
   },
+  // Documentation only: the reply is hijacked and written as an event stream, never serialised.
+  response: { 200: { description: 'An endless text/event-stream', content: { 'text/event-stream': { schema: { type: 'string' } } } } },
 } as const;
 
 /** `?types=alert.raised,incident.*` → predicate; anything else is a 400, never a silent no-op. */
