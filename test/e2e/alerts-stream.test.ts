@@ -172,6 +172,28 @@ describe('slow consumers', () => {
   });
 });
 
+describe('stream lifetime', () => {
+  it('ends a stream after its lifetime, so a session revoked meanwhile cannot reconnect', async () => {
+    const local = createManualClock(Date.UTC(2026, 11, 4, 12));
+    const other = await startTestPlatform({}, { clock: local, insecureHttp: true, capabilities: { delivery: { limits: { maxLifetimeMs: 100 } } } });
+    try {
+      await other.listen();
+      const user = await createPrivileged(other, local, ['security']);
+      const client = await openSse(`${other.url}/v1/admin/events`, bearer(user.tokens.accessToken));
+      expect(client.status).toBe(200);
+      const logout = await other.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: bearer(user.tokens.accessToken) });
+      expect(logout.statusCode).toBe(204);
+      await client.ended;
+      const again = await openSse(`${other.url}/v1/admin/events`, bearer(user.tokens.accessToken));
+      expect(again.status).toBe(401);
+      const metrics = (await other.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/q2_live_stream_ends_total\{reason="lifetime"\} 1/);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('shutdown', () => {
   it('ends open streams when the server closes, without hanging', async () => {
     const local = createManualClock(Date.UTC(2026, 11, 4, 12));
