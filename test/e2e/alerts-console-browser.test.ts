@@ -84,6 +84,12 @@ describe('live alerts in the console', () => {
     const detection = platform.capabilities.find((c) => c.name === 'detection') as DetectionCapability;
     const stored = (await detection.alerts.list({ limit: 200 })).filter((a) => a.groupKey === 'victim-in-browser');
     expect(stored.map((a) => a.ackedBy)).toEqual([admin.userId]);
+
+    // Alert fields are shown as text, never parsed as markup (stored XSS through an event field).
+    const hostile = '<img src=x id=injected>';
+    platform.events.emit({ type: 'auth.refresh.reused', actor: hostile, target: 'sid', outcome: 'denied', ip: '203.0.113.51' });
+    await page.locator('#alerts li', { hasText: hostile }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#injected').count()).toBe(0);
     expect(blocked).toEqual([]);
     await context.close();
   });
