@@ -124,3 +124,29 @@ describe('alert email', () => {
     expect(metrics).toMatch(/q2_alert_mail_total\{outcome="sent"\} [1-9]/);
   });
 });
+
+describe('Q2_ALERT_EMAIL_SEVERITY', () => {
+  it('lowers the threshold: a medium alert is mailed when the variable says medium', async () => {
+    const local = createManualClock(Date.UTC(2026, 11, 4, 12));
+    const other = await startTestPlatform({ Q2_SMTP_URL: sink.url, Q2_ALERT_EMAIL_SEVERITY: 'medium' }, { clock: local });
+    try {
+      const identity = identityOf(other);
+      const email = uniqueEmail('medium-admin');
+      await identity.users.create({ email, passwordHash: await identity.hasher.hash(STRONG_PASSWORD), roles: ['security'] });
+      const live = other.capabilities.find((c) => c.name === 'detection.delivery') as AlertDeliveryCapability;
+      const raised = new Promise<string>((resolve) => {
+        live.hub.listen((event) => {
+          const alert = event.data as { id: string; ruleId: string };
+          if (event.type === 'alert.raised' && alert.ruleId === 'risk-rejection-burst') resolve(alert.id);
+        });
+      });
+      for (let i = 0; i < 10; i++) other.events.emit({ type: 'risk.rejected', actor: 'trader-medium', target: `o-${i}`, outcome: 'denied' });
+      const id = await raised;
+      const [mail] = await mailsFor(id, 1);
+      expect(mail!.to).toEqual([email]);
+      expect(mail!.subject).toMatch(/^\[Q2 alert\] MEDIUM: /);
+    } finally {
+      await other.stop();
+    }
+  });
+});

@@ -61,6 +61,7 @@ describe('loadConfig', () => {
     [{ Q2_ALERT_WEBHOOK_URL: 'https://hooks.example/q2' }, 'Q2_ALERT_WEBHOOK_SECRET'],
     [{ Q2_ALERT_WEBHOOK_URL: 'https://hooks.example/q2', Q2_ALERT_WEBHOOK_SECRET: 'short' }, 'Q2_ALERT_WEBHOOK_SECRET'],
     [{ Q2_LOG_LEVEL: 'verbose' }, 'Q2_LOG_LEVEL'],
+    [{ Q2_ALERT_EMAIL_SEVERITY: 'urgent' }, 'Q2_ALERT_EMAIL_SEVERITY'],
     [{ Q2_DATABSE_URL: 'postgres://x' }, 'Q2_DATABSE_URL'],
   ])('refuses %o with one line naming %s', (env, variable) => {
     const error = failure(env);

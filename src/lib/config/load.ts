@@ -13,7 +13,7 @@ const KNOWN = new Set([
   'Q2_HOST', 'Q2_PORT', 'Q2_DATA_DIR', 'Q2_DATABASE_URL', 'Q2_REDIS_URL', 'Q2_TLS_CERT', 'Q2_TLS_KEY',
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
-  'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
+  'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_ALERT_EMAIL_SEVERITY', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
   'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL', 'Q2_NETWORK_POLICY_FILE',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
@@ -96,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');
   const alertWebhookUrl = get('Q2_ALERT_WEBHOOK_URL');
+  const alertEmailSeverity = get('Q2_ALERT_EMAIL_SEVERITY');
   const networkPolicyFile = get('Q2_NETWORK_POLICY_FILE');
   const config: Config = {
     developmentMode,
@@ -138,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(smsWebhookSecret ? { smsWebhookSecret } : {}),
       ...(syslogUrl ? { syslogUrl: parseUrl('Q2_SYSLOG_URL', syslogUrl, ['tcp', 'tls', 'udp']) } : {}),
       ...(alertWebhookUrl ? { alertWebhookUrl: parseUrl('Q2_ALERT_WEBHOOK_URL', alertWebhookUrl, ['https', 'http']) } : {}),
+      ...(alertEmailSeverity ? { alertEmailMinSeverity: parseEnum('Q2_ALERT_EMAIL_SEVERITY', alertEmailSeverity, ['low', 'medium', 'high', 'critical'] as const) } : {}),
       ...(alertWebhookSecret ? { alertWebhookSecret } : {}),
     },
   };

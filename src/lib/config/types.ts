@@ -45,6 +45,8 @@ export interface NotifyConfig {
   alertWebhookUrl?: string;
   /** HMAC key signing alert webhooks (required with alertWebhookUrl: alerts are never sent unsigned). */
   alertWebhookSecret?: string;
+  /** Lowest alert severity mailed to admin and security users (Q2_ALERT_EMAIL_SEVERITY; default high). */
+  alertEmailMinSeverity?: 'low' | 'medium' | 'high' | 'critical';
 }
 
 /** The network layer's policy (docs/network.md), defaults merged with Q2_NETWORK_POLICY_FILE. */

@@ -56,7 +56,9 @@ export async function createAlertDeliveryCapability(
   const mail = deps.mailer
     ? createAlertMailer({
         mailer: deps.mailer, state: core.state, recipients: deps.recipients, metrics: core.metrics, logger: core.logger,
-        publicUrl: core.config.server.publicUrl, ...options.mail,
+        publicUrl: core.config.server.publicUrl,
+        ...(core.config.notify.alertEmailMinSeverity ? { minSeverity: core.config.notify.alertEmailMinSeverity } : {}),
+        ...options.mail,
       })
     : null;
   const stopMailListener = mail ? hub.listen((event) => { if (event.type === 'alert.raised' && isAlert(event.data)) mail.offer(event.data); }) : null;
