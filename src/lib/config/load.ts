@@ -14,7 +14,7 @@ const KNOWN = new Set([
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
   'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_ALERT_EMAIL_SEVERITY', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
-  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL', 'Q2_NETWORK_POLICY_FILE',
+  'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL', 'Q2_NETWORK_POLICY_FILE', 'Q2_DETECTION_RULES_FILE',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
 ]);
@@ -98,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const alertWebhookUrl = get('Q2_ALERT_WEBHOOK_URL');
   const alertEmailSeverity = get('Q2_ALERT_EMAIL_SEVERITY');
   const networkPolicyFile = get('Q2_NETWORK_POLICY_FILE');
+  const detectionRulesFile = get('Q2_DETECTION_RULES_FILE');
   const config: Config = {
     developmentMode,
     dataDir,
@@ -132,6 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(masterPassphrase ? { masterPassphrase } : {}),
       ...(pkcs11 ? { pkcs11 } : {}),
     },
+    // Parsed and validated by the detection capability at boot (docs/detection.md): rules are its format.
+    ...(detectionRulesFile ? { detection: { rulesFile: path.resolve(cwd, detectionRulesFile) } } : {}),
     network: loadNetworkPolicy('Q2_NETWORK_POLICY_FILE', networkPolicyFile === undefined ? undefined : path.resolve(cwd, networkPolicyFile)),
     notify: {
       ...(smtpUrl ? { smtpUrl: parseUrl('Q2_SMTP_URL', smtpUrl, ['smtp', 'smtps']) } : {}),

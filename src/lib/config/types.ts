@@ -66,4 +66,6 @@ export interface Config {
   keys: KeysConfig;
   network: NetworkPolicyConfig;
   notify: NotifyConfig;
+  /** Q2_DETECTION_RULES_FILE: extra detection rules (JSON array), added to the defaults. */
+  detection?: { rulesFile: string };
 }

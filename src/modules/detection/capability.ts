@@ -16,6 +16,7 @@ import { DEFAULT_RULES } from './rules/defaults.js';
 import type { DetectionRule } from './rules/types.js';
 import { validateRules } from './rules/validate.js';
 import { manifestOf } from './rules/manifest.js';
+import { withRulesFile } from './rules/rules-file.js';
 import { recordRuleSet } from './store/rule-set-record.js';
 import { createAlertStore, type AlertStore } from './store/alert-store.js';
 import { createAlertWebhook, type AlertWebhookOptions } from './webhook/alert-webhook.js';
@@ -37,7 +38,9 @@ export interface DetectionCapability extends Capability {
 }
 
 export function createDetectionCapability(core: PlatformCore, options: DetectionCapabilityOptions = {}): DetectionCapability {
-  const rules = options.rules ? validateRules(options.rules) : DEFAULT_RULES;
+  const base = options.rules ? validateRules(options.rules) : DEFAULT_RULES;
+  // Q2_DETECTION_RULES_FILE adds rules; a bad file stops the boot (never an inert rule).
+  const rules = core.config.detection ? withRulesFile(base, core.config.detection.rulesFile) : base;
   const geo = options.geo === false ? undefined : options.geo ?? createGeoipLocator();
   const detector = createDetector({ state: core.state, clock: core.clock, rules, ...(geo ? { geo } : {}) });
   const baselines = createBaselines({ state: core.state, ...(geo ? { geo } : {}), ...(options.baseline ? { policy: options.baseline } : {}) });
