@@ -196,8 +196,13 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
     }
     for (const [index, pending] of batch.entries()) {
       const result = results[index] as CommandResult;
-      if (!result.ok) deps.onReject(pending.command, result.code, result.reason);
-      pending.resolve(result);
+      try {
+        if (!result.ok) deps.onReject(pending.command, result.code, result.reason);
+        pending.resolve(result);
+      } catch (error) {
+        // A failing reporter fails its own command only, never the rest of the batch.
+        pending.reject(error);
+      }
     }
   }
 
