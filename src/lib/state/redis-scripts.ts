@@ -68,25 +68,31 @@ return { allowed, count, reset }
 `;
 
 /**
- * KEYS[1] string: when the bucket is full again (server ms, fractional); ARGV capacity,
- * intervalMs (ms per token), cost. The GCRA form of `decideTokenBucket`: one GET and, when
- * allowed, one SET … PX that expires the record exactly when the bucket is full again.
- * Returns remaining (an integer) when allowed, { remaining, retryAfterMs } when refused: the
- * common answer is the cheapest reply to send and parse. Numbers passed to redis.call are
- * formatted by Redis with 17 significant digits, so `fullAt` keeps its fraction.
+ * KEYS[1] string; ARGV capacity, intervalMs (ms per token), cost. The GCRA form of
+ * `decideTokenBucket`, with the server's clock read through the key's own expiry instead of
+ * TIME (cheaper): the key expires exactly when the bucket is full again, so its PTTL is the
+ * time still owed, in whole ms, and its value is what the ceiling to whole ms added (in [0, 1)).
+ * A missing key is a full bucket. Redis measures PTTL against the same clock on every replica,
+ * and keys cannot expire in the middle of a script. Returns remaining (an integer) when
+ * allowed, { remaining, retryAfterMs } when refused: the common answer is the cheapest reply
+ * to send and parse. Numbers passed to redis.call are formatted by Redis with 17 significant
+ * digits, so the fraction survives.
  */
 export const TAKE_TOKEN = `
-local t = redis.call('TIME')
-local now = t[1] * 1000 + t[2] / 1000
 local capacity = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
 local cost = tonumber(ARGV[3])
-local base = tonumber(redis.call('GET', KEYS[1]) or 0)
-if base < now then base = now end
-local tokens = math.floor((capacity - (base - now) / interval) * 1e9 + 0.5) / 1e9
+local excess = redis.call('GET', KEYS[1])
+local owed = 0
+if excess then
+  owed = redis.call('PTTL', KEYS[1]) - tonumber(excess)
+  if owed < 0 then owed = 0 end
+end
+local tokens = math.floor((capacity - owed / interval) * 1e9 + 0.5) / 1e9
 if tokens >= cost then
-  local full = base + cost * interval
-  redis.call('SET', KEYS[1], full, 'PX', math.max(1, math.ceil(full - now)))
+  owed = owed + cost * interval
+  local ttl = math.max(1, math.ceil(owed))
+  redis.call('SET', KEYS[1], ttl - owed, 'PX', ttl)
   return math.floor(tokens - cost)
 end
 return { math.floor(tokens), math.ceil((cost - tokens) * interval) }
