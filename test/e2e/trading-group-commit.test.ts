@@ -2,7 +2,9 @@
  * Group commit in the symbol writer (orders/worker.ts): commands queued together share one
  * transaction, each sees the ones before it, a refusal leaves the others alone, and an
  * unexpected database error fails only its own command — the others are run again and
- * committed, and nothing of the failed command reaches the database or the book.
+ * committed, and nothing of the failed command reaches the database or the book. On SQLite
+ * and on PostgreSQL (where any failed statement aborts the transaction, so refusals must not
+ * come from failed statements).
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,12 +13,14 @@ import type { Instrument } from '../../src/modules/trading/index.js';
 import type { Command, CommandResult, PlaceCommand } from '../../src/modules/trading/orders/commands.js';
 import { openSymbolWorker, type SymbolWorker } from '../../src/modules/trading/orders/worker.js';
 import { createAdminReferenceSource } from '../../src/modules/trading/reference/admin-source.js';
+import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
 import { startTradingHarness, type TradingHarness } from './trading-harness.js';
 
 let h: TradingHarness;
 let instrument: Instrument;
 let transactions = 0;
 let worker: SymbolWorker;
+let database: ThrowawayDatabase | undefined;
 const refused: string[] = [];
 
 /** The platform's database, counting the transactions the worker opens. */
@@ -36,9 +40,27 @@ function countingDatabase(db: Database): Database {
   return { ...db, kysely };
 }
 
-beforeAll(async () => {
-  h = await startTradingHarness();
-  // ETH-USD is used by this file only, through its own worker (the platform's stays unopened).
+/** A real database error for one chosen order: a trigger refuses its row. */
+async function poisonTrigger(db: Database): Promise<void> {
+  if (db.dialect === 'sqlite') {
+    await sql`create trigger poison_order before insert on trading_orders when new.client_order_id = 'poison' begin select raise(abort, 'poisoned order row'); end`.execute(db.kysely);
+    return;
+  }
+  await sql`create function poison_order() returns trigger language plpgsql as $$ begin if new.client_order_id = 'poison' then raise exception 'poisoned order row'; end if; return new; end $$`.execute(db.kysely);
+  await sql`create trigger poison_order before insert on trading_orders for each row execute function poison_order()`.execute(db.kysely);
+}
+
+async function start(backend: 'sqlite' | 'postgres'): Promise<void> {
+  if (backend === 'postgres') {
+    const adminUrl = await testDatabaseUrl();
+    const redisUrl = await testRedisUrl();
+    if (!adminUrl || !redisUrl) throw new Error('the PostgreSQL run needs Q2_TEST_DATABASE_URL and Q2_TEST_REDIS_URL');
+    database = await createThrowawayPostgres(adminUrl);
+    h = await startTradingHarness({ Q2_DATABASE_URL: database.url, Q2_REDIS_URL: redisUrl });
+  } else {
+    h = await startTradingHarness();
+  }
+  // ETH-USD is used by this file only, through its own worker (the platform's stays unused).
   await h.reference('ETH-USD', '3000');
   instrument = h.trading.instruments.get('ETH-USD')!;
   worker = await openSymbolWorker({
@@ -47,12 +69,14 @@ beforeAll(async () => {
     limitDefaults: { maxOrdersPerSecond: 1_000, selfTradePrevention: 'reject' },
     onReject: (_command, code) => refused.push(code),
   });
-  // A real database error for one chosen order: the row is refused by a trigger.
-  await sql`create trigger poison_order before insert on trading_orders when new.client_order_id = 'poison' begin select raise(abort, 'poisoned order row'); end`.execute(h.platform.db.kysely);
-});
-afterAll(async () => {
+  await poisonTrigger(h.platform.db);
+}
+
+async function stop(): Promise<void> {
   await h?.platform.stop();
-});
+  await database?.drop();
+  database = undefined;
+}
 
 const bid = (userId: string, clientOrderId: string): PlaceCommand => ({
   op: 'place', symbol: 'ETH-USD', userId, clientOrderId, side: 'buy', type: 'limit', quantity: '100000000', price: '290000',
@@ -62,7 +86,10 @@ const bid = (userId: string, clientOrderId: string): PlaceCommand => ({
 /** Queues every command in the same tick, so they form one batch. */
 const together = (commands: Command[]) => Promise.allSettled(commands.map((c) => worker.execute(c)));
 
-describe('group commit', () => {
+describe.each(['sqlite', 'postgres'] as const)('group commit (%s)', (backend) => {
+  beforeAll(() => start(backend));
+  afterAll(stop);
+
   it('commits a batch in one transaction; a refusal inside it leaves the other commands alone', async () => {
     const trader = await h.user();
     await h.deposit(trader, 'USD', '10000');
