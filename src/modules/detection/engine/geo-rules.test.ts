@@ -128,6 +128,18 @@ describe.each(await stateBackends())('on $name state', ({ redisUrl }) => {
     });
   });
 
+  it('two replicas sharing the state: one travel alert and one new-device alert for concurrent logins', async () => {
+    const replica = createDetector({ state, clock, rules: DEFAULT_RULES, geo: table });
+    for (let i = 0; i < deviceRule.minHistory; i++) await detector.observe(login('rep', 'home', 1_000 * i, 'usual'));
+    const results = await Promise.all([
+      detector.observe(login('rep', 'far', 10_000, 'new-1')),
+      replica.observe(login('rep', 'far', 10_001, 'new-2')),
+      replica.observe(login('rep', 'home', 10_002, 'new-3')),
+    ]);
+    const ids = results.flat().map((h) => h.rule.id);
+    expect(ids.filter((id) => id === travelRule.id)).toHaveLength(1);
+    expect(ids.filter((id) => id === deviceRule.id)).toHaveLength(1);
+  });
 });
 
 // Expiry follows the injected clock only on the in-process state (Redis TTLs use the server clock).
