@@ -162,11 +162,16 @@ export function createDetector(deps: DetectorDeps): Detector {
     }
   }
 
+  /**
+   * The rest of an event's rules once one needed I/O (shared state): all started at once, so
+   * their round trips are pipelined on the connection instead of queued one after another.
+   * Rules never share state keys, so their order of evaluation does not matter; the hits keep
+   * rule-set order.
+   */
   async function rest(hits: RuleHit[], pending: Promise<RuleHit | null>, candidates: readonly DetectionRule[], from: number, event: SecurityEvent) {
-    const first = await pending;
-    if (first) hits.push(first);
-    for (let i = from; i < candidates.length; i++) {
-      const hit = await evaluate(candidates[i]!, event);
+    // Promise.all attaches a handler to every one at once: a later rule's failure is never an
+    // unhandled rejection while an earlier one is still pending.
+    for (const hit of await Promise.all([pending, ...candidates.slice(from).map((rule) => evaluate(rule, event))])) {
       if (hit) hits.push(hit);
     }
     return hits;
