@@ -14,7 +14,7 @@ import { createMarketDataCapability, type MarketDataCapability } from '../module
 import { createMfaService } from '../modules/mfa/index.js';
 import { createNetworkCapability, type NetworkCapabilityOptions } from '../modules/network/index.js';
 import { createSiemCapability } from '../modules/siem/index.js';
-import { createTradingCapability, type TradingCapability } from '../modules/trading/index.js';
+import { createTradingCapability, createWebhookPayout, type TradingCapability } from '../modules/trading/index.js';
 import type { Capability, PlatformCore } from './capability.js';
 
 export interface CapabilityOptions {
@@ -57,7 +57,12 @@ export async function createCapabilities(core: PlatformCore, options: Capability
   const notify: Capability = { name: 'notify', close: () => notifiers.close() };
   // Market data exposes `referencePrices` (the ReferencePriceSource port) for trading's price bands.
   const marketData = await createMarketDataCapability(core);
-  const trading = await createTradingCapability(core, { referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users });
+  const { payoutWebhookUrl, payoutWebhookSecret } = config.notify;
+  const trading = await createTradingCapability(core, {
+    referencePrices: marketData.referencePrices, mailer: notifiers.mailer, users: identity.identity.users,
+    // Absent: manual payout (an operator records each outcome). Screening: none configured yet.
+    ...(payoutWebhookUrl && payoutWebhookSecret ? { payout: createWebhookPayout({ url: payoutWebhookUrl, secret: payoutWebhookSecret, clock }) } : {}),
+  });
   cancelRestingOrdersOnHalt(core, marketData, trading);
   const apiKeys = await createApiKeysCapability(core);
   // Incident response acts through identity, API keys, network and trading: created after them.

@@ -14,6 +14,7 @@ const KNOWN = new Set([
   'Q2_TLS_MIN_VERSION', 'Q2_TRUST_PROXY', 'Q2_KEK_PROVIDER', 'Q2_MASTER_KEY_FILE', 'Q2_MASTER_PASSPHRASE',
   'Q2_PKCS11_LIB', 'Q2_PKCS11_TOKEN_LABEL', 'Q2_PKCS11_PIN', 'Q2_SMTP_URL', 'Q2_SMS_WEBHOOK_URL',
   'Q2_SMS_WEBHOOK_SECRET', 'Q2_SYSLOG_URL', 'Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'Q2_ALERT_EMAIL_SEVERITY', 'Q2_METRICS_ALLOW', 'Q2_LOG_LEVEL',
+  'Q2_PAYOUT_WEBHOOK_URL', 'Q2_PAYOUT_WEBHOOK_SECRET',
   'Q2_BODY_LIMIT', 'Q2_MAX_CONNECTIONS', 'Q2_PUBLIC_URL', 'Q2_NETWORK_POLICY_FILE', 'Q2_DETECTION_RULES_FILE',
   // Test-only variables read by the test suite, never by the server.
   'Q2_TEST_DATABASE_URL', 'Q2_TEST_REDIS_URL', 'Q2_TEST_PKCS11_LIB',
@@ -92,6 +93,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (alertWebhookSecret !== undefined && alertWebhookSecret.length < 32) {
     throw new ConfigError('Q2_ALERT_WEBHOOK_SECRET', 'must be at least 32 characters');
   }
+  // Withdrawal payouts move money: never sent unsigned, never with a guessable secret.
+  const payoutWebhookUrl = get('Q2_PAYOUT_WEBHOOK_URL');
+  const payoutWebhookSecret = get('Q2_PAYOUT_WEBHOOK_SECRET');
+  if (payoutWebhookUrl && !payoutWebhookSecret) throw new ConfigError('Q2_PAYOUT_WEBHOOK_SECRET', 'required when Q2_PAYOUT_WEBHOOK_URL is set (payouts are signed)');
+  if (payoutWebhookSecret !== undefined && payoutWebhookSecret.length < 32) throw new ConfigError('Q2_PAYOUT_WEBHOOK_SECRET', 'must be at least 32 characters');
   const redisUrl = get('Q2_REDIS_URL');
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');
@@ -144,6 +150,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
       ...(alertWebhookUrl ? { alertWebhookUrl: parseUrl('Q2_ALERT_WEBHOOK_URL', alertWebhookUrl, ['https', 'http']) } : {}),
       ...(alertEmailSeverity ? { alertEmailMinSeverity: parseEnum('Q2_ALERT_EMAIL_SEVERITY', alertEmailSeverity, ['low', 'medium', 'high', 'critical'] as const) } : {}),
       ...(alertWebhookSecret ? { alertWebhookSecret } : {}),
+      ...(payoutWebhookUrl ? { payoutWebhookUrl: parseUrl('Q2_PAYOUT_WEBHOOK_URL', payoutWebhookUrl, ['https', 'http']) } : {}),
+      ...(payoutWebhookSecret ? { payoutWebhookSecret } : {}),
     },
   };
   return deepFreeze(config);

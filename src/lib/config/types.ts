@@ -47,6 +47,10 @@ export interface NotifyConfig {
   alertWebhookSecret?: string;
   /** Lowest alert severity mailed to admin and security users (Q2_ALERT_EMAIL_SEVERITY; default high). */
   alertEmailMinSeverity?: 'low' | 'medium' | 'high' | 'critical';
+  /** Withdrawal payout port over HTTP (docs/trading.md); absent = manual payout. */
+  payoutWebhookUrl?: string;
+  /** HMAC key signing payout requests (required with payoutWebhookUrl). */
+  payoutWebhookSecret?: string;
 }
 
 /** The network layer's policy (docs/network.md), defaults merged with Q2_NETWORK_POLICY_FILE. */

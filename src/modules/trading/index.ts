@@ -18,4 +18,5 @@ export {
   type WithdrawalNotifier, type WithdrawalPayout, type WithdrawalScreening,
 } from './withdrawals/ports.js';
 export type { PayoutRecord, WithdrawalLifecycle } from './withdrawals/lifecycle.js';
+export { createWebhookPayout, parsePayoutAnswer, type WebhookPayoutOptions } from './withdrawals/webhook-payout.js';
 export type { OrderView, FillView } from './orders/view.js';

@@ -1,0 +1,76 @@
+/**
+ * The payout port over HTTP (Q2_PAYOUT_WEBHOOK_URL): one JSON POST per approved withdrawal to an
+ * operator's custody or wallet service, signed like every Q2 webhook (`X-Q2-Signature`,
+ * HMAC-SHA256 under Q2_PAYOUT_WEBHOOK_SECRET, src/lib/notify/webhook-signature.ts). Body:
+ *
+ *   { "withdrawalId": "<uuid>", "userId": "…", "asset": "BTC", "amount": "0.5", "address": "bc1…", "createdAt": <unix ms> }
+ *
+ * `withdrawalId` is repeated in `X-Q2-Webhook-Id`: the receiver must pay each id at most once,
+ * because after a crash between its answer and our record the same withdrawal is sent again.
+ * It answers 2xx with `{"status":"submitted"}`, `{"status":"sent","txId":"…"}` or
+ * `{"status":"failed","reason":"…"}`; anything else (another status code, a malformed answer,
+ * a redirect, a timeout) is an error, and the withdrawal stays `pending` for an operator.
+ * Plain http only to loopback: the body carries a destination address.
+ */
+import type { Clock } from '../../../lib/clock/index.js';
+import { isLoopbackHost, SIGNATURE_HEADER, signWebhook, WEBHOOK_ID_HEADER } from '../../../lib/notify/index.js';
+import type { PayoutOutcome, WithdrawalPayout } from './ports.js';
+
+export interface WebhookPayoutOptions {
+  url: string;
+  secret: string;
+  clock: Clock;
+  /** Abort the POST after this long; default 10 s. */
+  timeoutMs?: number;
+}
+
+const MIN_SECRET_LENGTH = 16;
+const TOKEN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
+
+/** The receiver's answer, checked field by field (it decides whether money was sent). */
+export function parsePayoutAnswer(value: unknown): PayoutOutcome | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const answer = value as Record<string, unknown>;
+  if (answer.status === 'submitted') return { status: 'submitted' };
+  if (answer.status === 'sent' && typeof answer.txId === 'string' && TOKEN.test(answer.txId)) return { status: 'sent', txId: answer.txId };
+  if (answer.status === 'failed' && typeof answer.reason === 'string' && answer.reason.length > 0 && answer.reason.length <= 500) {
+    return { status: 'failed', reason: answer.reason };
+  }
+  return null;
+}
+
+export function createWebhookPayout(options: WebhookPayoutOptions): WithdrawalPayout {
+  const url = new URL(options.url);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new TypeError('payout webhook URL must use https:// (http:// only to loopback)');
+  }
+  if (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH) {
+    throw new TypeError(`payout webhook secret must be at least ${MIN_SECRET_LENGTH} characters`);
+  }
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  return {
+    name: 'webhook',
+    async send(request) {
+      const now = options.clock.now();
+      const body = JSON.stringify({ ...request, createdAt: now });
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(options.secret, body, now), [WEBHOOK_ID_HEADER]: request.withdrawalId },
+        body,
+        redirect: 'error',
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      const text = await response.text();
+      if (response.status < 200 || response.status > 299) throw new Error(`payout webhook answered HTTP ${response.status}`);
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new Error('payout webhook answered something other than JSON');
+      }
+      const outcome = parsePayoutAnswer(parsed);
+      if (!outcome) throw new Error('payout webhook answered an unknown outcome');
+      return outcome;
+    },
+  };
+}
