@@ -150,7 +150,7 @@ async function benchDecisions(): Promise<string[]> {
     '',
     `Throughput ratio q2 / rate-limiter-flexible: ${ratio(medianOf(red.ours, 'perSecond'), medianOf(red.theirs, 'perSecond'))} (decisions/s), ${ratio(theirsTotal, oursTotal)} (decisions per CPU-µs, client + server; target ≥ 1×).`,
     '',
-    '- q2: `createLimiter(...).decide(key, spec)`: one `StateStore.takeToken`; on Redis one EVALSHA of a script doing TIME, GET and (when allowed) SET … PX, with an integer reply when allowed; plus the local refusal-cache lookup.',
+    '- q2: `createLimiter(...).decide(key, spec)`: one `StateStore.takeToken`; on Redis one EVALSHA of a script doing GET, PTTL (the key expiry reads the server clock) and, when allowed, SET … PX, with an integer reply when allowed; plus the local refusal-cache lookup.',
     '- rate-limiter-flexible 11: fixed window (its Lua script: SET NX EX, INCRBY, PTTL), no insurance limiter.',
     '',
   ];
