@@ -13,11 +13,13 @@
  * Q2_BENCH_DETECTION_BASELINE=<an older build's dist/src/modules/detection/index.js> — that
  * older engine on 20 rules of the kinds it knows, next to this engine on the same 20 rules.
  * Figures are events per wall second and per process CPU second (the machine is shared: CPU
- * time is what the loop itself cost).
+ * time is what the loop itself cost). A full GC runs before each timed loop.
  *
  * `npm run bench detection` (Q2_BENCH_REDIS_URL adds Redis rows).
  */
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 import { createManualClock } from '../src/lib/clock/index.js';
 import type { SecurityEvent } from '../src/lib/events/index.js';
@@ -72,6 +74,10 @@ function eventAt(i: number, now: number): SecurityEvent {
 
 interface Sample { wall: number; cpu: number; alerts: number }
 
+// A full collection before each timed loop, so no row pays for the garbage of the row before it.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
+
 let runs = 0;
 
 async function run(mode: 'rules' | 'floor', rules: readonly DetectionRule[], factory: DetectorFactory, redisUrl?: string): Promise<Sample> {
@@ -82,6 +88,7 @@ async function run(mode: 'rules' | 'floor', rules: readonly DetectionRule[], fac
   const events = redisUrl ? EVENTS / 4 : EVENTS;
   const input = Array.from({ length: events }, (_, i) => eventAt(i, clock.now()));
   let alerts = 0;
+  collectGarbage();
   const cpu = process.cpuUsage();
   const started = process.hrtime.bigint();
   if (mode === 'rules') {

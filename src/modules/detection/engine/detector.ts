@@ -30,8 +30,12 @@ import { travel } from './travel.js';
 export const MAX_EVIDENCE = 20;
 
 export interface Detector {
+  /** The rules' hits for this event (a shared, frozen empty array when none: do not modify it). */
   observe(event: SecurityEvent): Promise<RuleHit[]>;
 }
+
+/** Most events raise nothing: one shared answer instead of an array and a promise per event. */
+const NO_HITS: Promise<RuleHit[]> = Promise.resolve(Object.freeze([]) as unknown as RuleHit[]);
 
 export interface DetectorDeps {
   state: StateStore;
@@ -100,10 +104,12 @@ export function createDetector(deps: DetectorDeps): Detector {
     // The window holds at most `count` entries: the N-th is the alert, later ones are refused
     // (allowed=false) until the oldest leaves the window, so memory stays bounded under attack.
     return andThen(ds.window(key, group, rule.windowMs, rule.count), (window) => {
-      if (!window.allowed) return null;
-      keepEvidence(key, group, window.count, rule.count, event, rule.windowMs);
-      if (window.count < rule.count) return null;
-      return firstHit(rule, key, group, () => evidence(key, group, window.count, event));
+      // Read at once: the in-process adapter reuses its result object.
+      const { allowed, count } = window;
+      if (!allowed) return null;
+      keepEvidence(key, group, count, rule.count, event, rule.windowMs);
+      if (count < rule.count) return null;
+      return firstHit(rule, key, group, () => evidence(key, group, count, event));
     });
   }
 
@@ -179,16 +185,16 @@ export function createDetector(deps: DetectorDeps): Detector {
 
   return {
     observe(event) {
-      if (ownEvent(event.type)) return Promise.resolve([]);
+      if (ownEvent(event.type)) return NO_HITS;
       const candidates = index.rulesFor(event.type);
-      const hits: RuleHit[] = [];
+      let hits: RuleHit[] | null = null;
       for (let i = 0; i < candidates.length; i++) {
         const hit = evaluate(candidates[i]!, event);
         // The first rule that needs I/O switches the rest of this event to the async path.
-        if (hit instanceof Promise) return rest(hits, hit, candidates, i + 1, event);
-        if (hit) hits.push(hit);
+        if (hit instanceof Promise) return rest(hits ?? [], hit, candidates, i + 1, event);
+        if (hit) (hits ??= []).push(hit);
       }
-      return Promise.resolve(hits);
+      return hits === null ? NO_HITS : Promise.resolve(hits);
     },
   };
 }

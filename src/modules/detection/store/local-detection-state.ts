@@ -60,6 +60,10 @@ export function localDetectionState(clock: Clock, maxEntries = 200_000): Detecti
     t.set(key, entry);
   }
 
+  // One result object reused by every window() call: the engine reads it synchronously, before
+  // its next call (in-process, every step of an event's evaluation is synchronous).
+  const windowResult = { allowed: false, count: 0 };
+
   return {
     window(rule, group, windowMs, limit) {
       const now = clock.now();
@@ -89,7 +93,9 @@ export function localDetectionState(clock: Clock, maxEntries = 200_000): Detecti
       } else {
         put(t, group, { data: hits, expiresAt: now + windowMs }, now);
       }
-      return { allowed, count: hits.length };
+      windowResult.allowed = allowed;
+      windowResult.count = hits.length;
+      return windowResult;
     },
 
     mark(family, rule, group, sub, ttlMs) {
