@@ -20,14 +20,19 @@ interface Entry {
 }
 
 export function localDetectionState(clock: Clock, maxEntries = 200_000): DetectionState {
-  // rule → family → group(+sub) → entry. Nested, so no per-operation key string is built.
-  const tables = new Map<string, Record<string, Map<string, Entry>>>();
+  // rule → family → group(+sub) → entry. Nested, so no per-operation key string is built; each
+  // rule's families are created together, so every families object has the same shape.
+  type Family = 'w' | 's' | 'd' | 'e' | 'q' | 't' | 'n';
+  const tables = new Map<string, Record<Family, Map<string, Entry>>>();
   let size = 0;
 
-  function table(family: string, rule: string): Map<string, Entry> {
+  function table(family: Family, rule: string): Map<string, Entry> {
     let families = tables.get(rule);
-    if (families === undefined) tables.set(rule, (families = {}));
-    return (families[family] ??= new Map());
+    if (families === undefined) {
+      families = { w: new Map(), s: new Map(), d: new Map(), e: new Map(), q: new Map(), t: new Map(), n: new Map() };
+      tables.set(rule, families);
+    }
+    return families[family];
   }
 
   function live(t: Map<string, Entry>, key: string, now: number): Entry | undefined {
