@@ -68,7 +68,7 @@ describe('flood at several times capacity from 200 addresses', () => {
     expect(figures.legit.total).toBeGreaterThan(10);
     // Every request the client sent is counted, timeouts (3 s) included. The flood comes from
     // 200 addresses at about the client's own rate each, so nothing can tell the client from the
-    // bots: it gets roughly the admitted share, less what queueing costs. Measured 33–55 % on
+    // bots: it gets roughly the admitted share, less what queueing costs. Measured 33–57 % on
     // the shared 2-core machine at load average 9–11 (docs/BENCHMARKS.md); the bound leaves
     // margin for a CI runner that is busier still. It is a regression floor, not a claim that
     // the layer tells the client apart: the same machine measured 22 % for a process without
