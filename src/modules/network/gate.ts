@@ -7,11 +7,11 @@
  *   (authentication) run before route-level ones, so the check sees `request.principal`,
  *   and it runs before the route's own guards and handler.
  * - onRequest (app-level, before body parsing and authentication): admitAddress.
- * - preParsing: the minimum body rate.
+ * - preParsing (route-level, on routes that can have a body): the minimum body rate.
  *
  * Verdicts become AppErrors here, so refusals are problem+json with the SPEC §2 headers.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, preHandlerHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions, preHandlerHookHandler, preParsingHookHandler } from 'fastify';
 import type { Principal } from '../../lib/auth/index.js';
 import { AppError } from '../../lib/errors/index.js';
 import type { AllowlistSubject, IpAllowlists } from './allowlists.js';
@@ -114,6 +114,18 @@ export function createGate(deps: GateDeps) {
     checkPrincipal(request, reply, principal).then(() => done(), (error: Error) => done(error));
   };
 
+  /** The minimum body rate (connections.ts), on routes that can have a body. */
+  const bodyRate: preParsingHookHandler = (request, reply, payload, done) => {
+    const length = request.headers['content-length'];
+    if ((length === undefined && request.headers['transfer-encoding'] === undefined) || length === '0') {
+      done(null, payload);
+      return;
+    }
+    done(null, deps.connections.watchBody(request.raw, payload, () => {
+      if (!reply.raw.headersSent) reply.raw.setHeader('connection', 'close');
+    }, reply.raw));
+  };
+
   return (app: FastifyInstance): void => {
     // Declared up front so every request object keeps one shape (V8 hidden class): a property
     // added per request would slow every later access to the request on the hot path.
@@ -126,6 +138,12 @@ export function createGate(deps: GateDeps) {
       const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
       // Fastify derives the HEAD twin of a GET route from the options it already passed here.
       if (!own.includes(principalCheck)) route.preHandler = [principalCheck, ...own];
+      // Fastify reads no body for GET and HEAD: those routes skip the preParsing phase entirely.
+      const methods = Array.isArray(route.method) ? route.method : [route.method];
+      if (methods.some((m) => m !== 'GET' && m !== 'HEAD')) {
+        const parsing = route.preParsing === undefined ? [] : Array.isArray(route.preParsing) ? route.preParsing : [route.preParsing];
+        if (!parsing.includes(bodyRate)) route.preParsing = [bodyRate, ...parsing];
+      }
     });
 
     app.addHook('onRequest', (request, reply, done) => {
@@ -134,17 +152,6 @@ export function createGate(deps: GateDeps) {
       // The in-process store decides synchronously: no promise, no extra tick per request.
       if (verdict instanceof Promise) verdict.then((v) => answer(request, reply, v, done), (error: Error) => done(error));
       else answer(request, reply, verdict, done);
-    });
-
-    app.addHook('preParsing', (request, reply, payload, done) => {
-      const length = request.headers['content-length'];
-      if ((length === undefined && request.headers['transfer-encoding'] === undefined) || length === '0') {
-        done(null, payload);
-        return;
-      }
-      done(null, deps.connections.watchBody(request.raw, payload, () => {
-        if (!reply.raw.headersSent) reply.raw.setHeader('connection', 'close');
-      }, reply.raw));
     });
   };
 }
