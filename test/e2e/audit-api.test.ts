@@ -169,7 +169,9 @@ describe('GET /v1/admin/audit/verify', () => {
     expect(ok).toMatchObject({ ok: true });
     expect(ok.entries).toBeGreaterThanOrEqual(30);
     expect(ok).not.toHaveProperty('firstBadSeq');
-    await platform.db.kysely.updateTable('audit_entries').set({ outcome: 'success' }).where('seq', '=', 12n).execute();
+    // Flip the outcome, whatever entry 12 happens to be (boot-time events shift the numbering).
+    const { outcome } = await platform.db.kysely.selectFrom('audit_entries').select('outcome').where('seq', '=', 12n).executeTakeFirstOrThrow();
+    await platform.db.kysely.updateTable('audit_entries').set({ outcome: outcome === 'success' ? 'failure' : 'success' }).where('seq', '=', 12n).execute();
     const bad = (await get('/v1/admin/audit/verify')).json();
     expect(bad).toMatchObject({ ok: false, firstBadSeq: 12, reason: 'entry-altered' });
     expect(JSON.stringify(bad)).not.toMatch(/select|sqlite|\/tmp/i);

@@ -80,4 +80,20 @@ describe('memory state store over time', () => {
     await expect(s.takeToken('b', 1, 1)).resolves.toMatchObject({ allowed: false });
     clock.advance(10_000);
   });
+
+  it('keeps a bucket\'s debt as it was when the clock steps back, instead of refusing for the whole step', async () => {
+    const s = open();
+    await s.takeToken('b', 5, 1);
+    await s.takeToken('b', 5, 1);
+    clock.advance(-120_000);
+    try {
+      // Two of five spent before the step: three remain after it, not a two-minute refusal.
+      await expect(s.takeToken('b', 5, 1)).resolves.toMatchObject({ allowed: true, remaining: 2 });
+      await expect(s.takeToken('b', 5, 1)).resolves.toMatchObject({ allowed: true, remaining: 1 });
+      await expect(s.takeToken('b', 5, 1)).resolves.toMatchObject({ allowed: true, remaining: 0 });
+      await expect(s.takeToken('b', 5, 1)).resolves.toMatchObject({ allowed: false });
+    } finally {
+      clock.advance(120_000);
+    }
+  });
 });

@@ -35,8 +35,13 @@ export interface MemoryStateStoreOptions {
 type Entry =
   | { kind: 'value'; value: string; expiresAt: number | null }
   | { kind: 'window'; hits: number[]; expiresAt: number }
-  /** A token bucket; `expiresAt` is its `fullAt` (see algorithms.ts), updated in place. */
-  | { kind: 'bucket'; expiresAt: number };
+  /**
+   * A token bucket; `expiresAt` is its `fullAt` (see algorithms.ts), updated in place.
+   * `seenAt` is the clock at the last take: if the wall clock steps back (NTP), the debt is
+   * kept as it was instead of growing by the step, which would refuse every client for as long
+   * as the step. (Redis buckets read Redis's own expiry clock and are not affected.)
+   */
+  | { kind: 'bucket'; expiresAt: number; seenAt: number };
 
 /**
  * The in-process store also answers token-bucket decisions synchronously: the rate limiter
@@ -115,11 +120,19 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions): Memory
       entries.delete(key);
       entry = undefined;
     }
+    if (entry !== undefined && entry.seenAt > now) {
+      entry.expiresAt -= entry.seenAt - now;
+      entry.seenAt = now;
+    }
     const decision = decideTokenBucket(entry === undefined ? null : { fullAt: entry.expiresAt }, now, capacity, refillPerSecond, cost);
     if (decision.allowed) {
       // In place when the bucket exists: no allocation, no re-insertion on the hot path.
-      if (entry !== undefined) entry.expiresAt = decision.fullAt;
-      else write(key, { kind: 'bucket', expiresAt: decision.fullAt });
+      if (entry !== undefined) {
+        entry.expiresAt = decision.fullAt;
+        entry.seenAt = now;
+      } else {
+        write(key, { kind: 'bucket', expiresAt: decision.fullAt, seenAt: now });
+      }
     }
     return { allowed: decision.allowed, remaining: decision.remaining, retryAfterMs: decision.retryAfterMs };
   }
