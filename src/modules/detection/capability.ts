@@ -6,6 +6,7 @@
  */
 import { Counter } from 'prom-client';
 
+import { createSettingsRepository } from '../../lib/db/index.js';
 import type { Capability, PlatformCore } from '../../server/capability.js';
 import { createBaselines } from './baseline/baseline.js';
 import type { BaselinePolicy } from './baseline/profile.js';
@@ -45,7 +46,7 @@ export function createDetectionCapability(core: PlatformCore, options: Detection
   const detector = createDetector({ state: core.state, clock: core.clock, rules, ...(geo ? { geo } : {}) });
   const baselines = createBaselines({ state: core.state, ...(geo ? { geo } : {}), ...(options.baseline ? { policy: options.baseline } : {}) });
   // Rule changes are audited once per cluster: the replica that records the new set reports it.
-  const ruleAudit = recordRuleSet(core.state, manifestOf(rules)).then((change) => {
+  const ruleAudit = recordRuleSet(createSettingsRepository(core.db, core.clock), manifestOf(rules)).then((change) => {
     if (change) core.events.emit({ type: 'detection.rules.changed', actor: 'system', target: change.ruleSet, outcome: 'info', ip: null, requestId: null, details: { ...change } });
   }, (err: unknown) => core.logger.error({ err }, 'could not record the detection rule set'));
   const alerts = createAlertStore(core.db);

@@ -6,8 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../../../lib/clock/index.js';
-import { createStateStore, type StateStore } from '../../../lib/state/index.js';
-import { stateBackends, uniqueKeyPrefix } from '../../../../test/support/backends.js';
+import { createDatabase, createSettingsRepository, type Database, type SettingsRepository } from '../../../lib/db/index.js';
+import { databaseBackends, type ThrowawayDatabase } from '../../../../test/support/backends.js';
 import { recordRuleSet } from '../store/rule-set-record.js';
 import { DEFAULT_RULES } from './defaults.js';
 import { diffRuleSets, manifestOf, ruleSetHash } from './manifest.js';
@@ -42,10 +42,20 @@ describe('manifestOf / diffRuleSets', () => {
   });
 });
 
-describe.each(await stateBackends())('recordRuleSet on $name state', ({ redisUrl }) => {
-  let state: StateStore;
-  beforeEach(async () => { state = await createStateStore({ clock: createManualClock(), keyPrefix: uniqueKeyPrefix(), ...(redisUrl ? { redisUrl } : {}) }); });
-  afterEach(async () => state.close());
+describe.each(await databaseBackends())('recordRuleSet on $name', (backend) => {
+  let throwaway: ThrowawayDatabase;
+  let db: Database;
+  let state: SettingsRepository;
+  beforeEach(async () => {
+    throwaway = await backend.provision();
+    db = await createDatabase(throwaway.url);
+    await db.migrate();
+    state = createSettingsRepository(db, createManualClock());
+  });
+  afterEach(async () => {
+    await db.close();
+    await throwaway.drop();
+  });
 
   it('reports the first set as all added, an unchanged set never, a changed set once among concurrent replicas', async () => {
     const v1 = manifestOf(DEFAULT_RULES);
@@ -59,5 +69,14 @@ describe.each(await stateBackends())('recordRuleSet on $name state', ({ redisUrl
     const reported = replicas.filter((c) => c !== null);
     expect(reported).toHaveLength(1);
     expect(reported[0]).toMatchObject({ added: [], removed: [`${first.id}@${first.version}`], changed: [], previousRuleSet: ruleSetHash(v1), ruleSet: ruleSetHash(v2) });
+  });
+
+  it('remembers the set across a restart: a second process with the same rules reports nothing', async () => {
+    const v1 = manifestOf(DEFAULT_RULES);
+    expect(await recordRuleSet(state, v1)).not.toBeNull();
+    await db.close();
+    db = await createDatabase(throwaway.url);
+    state = createSettingsRepository(db, createManualClock());
+    expect(await recordRuleSet(state, v1)).toBeNull();
   });
 });

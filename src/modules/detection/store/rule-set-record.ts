@@ -1,31 +1,39 @@
 /**
- * The active rule set as last recorded by the cluster, in the shared StateStore (no expiry):
- * at boot each replica swaps in its own manifest with compare-and-swap, and only the replica
- * whose swap replaced a different manifest reports the change, so a rule change is announced
- * once per cluster, however many replicas boot with it.
- *
- * On the in-process store the record lives as long as the process: every boot of a single
- * memory-backed node reports its whole rule set as added (documented in docs/detection.md).
+ * The active rule set as last recorded by the cluster, in the database's versioned settings
+ * (durable, shared by every replica, kept across restarts): at boot each replica swaps in its
+ * own manifest with compare-and-swap, and only the replica whose swap replaced a different
+ * manifest reports the change. So a rule change is announced once per cluster, however many
+ * replicas (or CLI commands) boot with it, and an unchanged restart announces nothing.
  */
-import type { StateStore } from '../../../lib/state/index.js';
-import { updateJson } from '../engine/cas-update.js';
+import type { SettingsRepository } from '../../../lib/db/index.js';
 import { diffRuleSets, ruleSetHash, type RuleSetChange, type RuleSetEntry } from '../rules/manifest.js';
 
-const KEY = 'det:rules:active';
-/** CAS needs a TTL argument; a decade is "as long as the store keeps data". */
-const KEEP_MS = 10 * 365 * 24 * 60 * 60_000;
+const KEY = 'detection.rules.active';
+/** Concurrent boots retry a lost swap; a handful of rounds settles any realistic replica count. */
+const MAX_ROUNDS = 20;
 
-interface Record { hash: string; rules: RuleSetEntry[] }
+interface Recorded { hash: string; rules: RuleSetEntry[] }
 
 export interface RecordedChange extends RuleSetChange {
   ruleSet: string;
   previousRuleSet: string | null;
 }
 
+function asRecorded(value: unknown): Recorded | null {
+  if (value === null || typeof value !== 'object') return null;
+  const { hash, rules } = value as Partial<Recorded>;
+  return typeof hash === 'string' && Array.isArray(rules) ? { hash, rules } : null;
+}
+
 /** Records the manifest; returns the change when this caller is the one that recorded it, else null. */
-export async function recordRuleSet(state: StateStore, manifest: readonly RuleSetEntry[]): Promise<RecordedChange | null> {
+export async function recordRuleSet(settings: SettingsRepository, manifest: readonly RuleSetEntry[]): Promise<RecordedChange | null> {
   const hash = ruleSetHash(manifest);
-  const result = await updateJson<Record>(state, KEY, KEEP_MS, (previous) => (previous?.hash === hash ? undefined : { hash, rules: [...manifest] }));
-  if (!result) return null;
-  return { ...diffRuleSets(result.previous?.rules ?? [], manifest), ruleSet: hash, previousRuleSet: result.previous?.hash ?? null };
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const current = await settings.get(KEY);
+    const previous = current === null ? null : asRecorded(current.value);
+    if (previous?.hash === hash) return null;
+    const swap = await settings.put(KEY, { hash, rules: [...manifest] }, current?.version ?? null);
+    if (swap.ok) return { ...diffRuleSets(previous?.rules ?? [], manifest), ruleSet: hash, previousRuleSet: previous?.hash ?? null };
+  }
+  throw new Error('the detection rule set could not be recorded: the setting keeps changing');
 }
