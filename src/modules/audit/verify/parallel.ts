@@ -34,11 +34,11 @@ export interface ParallelVerifyOptions extends VerifyOptions {
    * means verify sequentially. The runner is closed when the verification ends.
    */
   runner: () => ChunkRunner | null;
-  /** Entries per chunk, a power of two (default 2^16). */
+  /** Entries per chunk, a power of two (default 2^14: enough chunks to keep every worker busy to the end). */
   chunkSize?: number;
 }
 
-export const DEFAULT_CHUNK_SIZE = 2 ** 16;
+export const DEFAULT_CHUNK_SIZE = 2 ** 14;
 
 const buffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
