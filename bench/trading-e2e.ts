@@ -34,7 +34,8 @@ const CONNECTIONS = 32;
 const ACCOUNTS = 64;
 
 type Mode = 'bare' | 'sqlite' | 'postgres';
-interface BenchKey { keyId: string; privateKeyPem: string }
+interface BenchKey { keyId: string; privateKeyPem: string; hmacKeyId: string; hmacSecret: string }
+type KeyKind = 'ed25519' | 'hmac-sha256';
 interface Ready { port: number; ca: string; keys: BenchKey[] }
 interface Sample { rps: number; p50: number; p99: number; errors: number; codes: Record<string, number>; cpuUsPerRequest: number }
 
@@ -88,7 +89,11 @@ async function ordersTarget(mode: 'sqlite' | 'postgres'): Promise<Ready> {
     const key = await apikeys.service.create(user.id, {
       label: 'bench', scopes: ['trade'], ipAllowlist: ['127.0.0.1/32'], algorithm: 'ed25519', publicKey: pair.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     }, { ip: null, requestId: null });
-    keys.push({ keyId: key.keyId, privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() });
+    const hmac = await apikeys.service.create(user.id, {
+      label: 'bench-hmac', scopes: ['trade'], ipAllowlist: ['127.0.0.1/32'], algorithm: 'hmac-sha256',
+    }, { ip: null, requestId: null });
+    if (!('secret' in hmac) || typeof hmac.secret !== 'string') throw new Error('bench HMAC key came without its secret');
+    keys.push({ keyId: key.keyId, privateKeyPem: pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(), hmacKeyId: hmac.keyId, hmacSecret: hmac.secret });
   }
   await platform.app.listen({ host: '127.0.0.1', port: 0 });
   process.on('message', (m) => {
@@ -165,17 +170,20 @@ async function drive(clients: Q2Client[], route: string, durationMs: number): Pr
 }
 
 /** Measures each route in turn against one target process (same keys, same data). */
-async function sample(mode: Mode, routes: readonly string[]): Promise<Sample[]> {
+async function sample(mode: Mode, routes: readonly string[], kind: KeyKind = 'ed25519'): Promise<Sample[]> {
   const { child, ready } = await startTarget(mode);
   const cpuReporter = mode === 'bare';
   try {
     // Bare gets keys too, so the load loop does identical client work (signing) against every target.
     const keys = ready.keys.length > 0 ? ready.keys : Array.from({ length: ACCOUNTS }, () => ({
       keyId: randomBytes(16).toString('hex'), privateKeyPem: generateKeyPairSync('ed25519').privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      hmacKeyId: randomBytes(16).toString('hex'), hmacSecret: randomBytes(32).toString('base64'),
     }));
     const clients = keys.map((k) => createQ2Client({
       baseUrl: `https://127.0.0.1:${ready.port}`, transport: nodeTransport({ ca: ready.ca, maxSockets: 1 }), retry: { attempts: 1 },
-      credentials: { kind: 'apikey', keyId: k.keyId, algorithm: 'ed25519', privateKey: k.privateKeyPem },
+      credentials: kind === 'ed25519'
+        ? { kind: 'apikey', keyId: k.keyId, algorithm: 'ed25519', privateKey: k.privateKeyPem }
+        : { kind: 'apikey', keyId: k.hmacKeyId, algorithm: 'hmac-sha256', secret: k.hmacSecret },
     }));
     const samples: Sample[] = [];
     for (const route of routes) {
@@ -212,12 +220,14 @@ function summary(xs: Sample[]): Sample {
 
 export async function benchTradingEndToEnd(): Promise<string> {
   const postgres = Boolean(process.env.Q2_BENCH_DATABASE_URL);
-  const runs = new Map<string, Sample[]>(['bare', 'noop', 'sqlite', 'postgres'].map((m) => [m, []]));
+  const runs = new Map<string, Sample[]>(['bare', 'noop', 'sqlite', 'postgres', 'bare-hmac', 'sqlite-hmac'].map((m) => [m, []]));
   for (let round = 0; round < ROUNDS; round++) {
     runs.get('bare')!.push(...await sample('bare', ['/v1/orders']));
     const [noop, orders] = await sample('sqlite', ['/v1/bench/signed-noop', '/v1/orders']);
     runs.get('noop')!.push(noop!);
     runs.get('sqlite')!.push(orders!);
+    runs.get('bare-hmac')!.push(...await sample('bare', ['/v1/orders'], 'hmac-sha256'));
+    runs.get('sqlite-hmac')!.push(...await sample('sqlite', ['/v1/orders'], 'hmac-sha256'));
     if (postgres) runs.get('postgres')!.push(...await sample('postgres', ['/v1/orders']));
   }
   const bare = summary(runs.get('bare')!);
@@ -237,8 +247,20 @@ export async function benchTradingEndToEnd(): Promise<string> {
     row('Q2 `POST /v1/orders`, SQLite (all of the above + validation, risk, matching, persistence)', sqlite, true),
   ];
   if (postgres) lines.push(row('Q2 `POST /v1/orders`, PostgreSQL (local)', summary(runs.get('postgres')!), true));
+  // HMAC keys: the same orders signed with hmac-sha256 (the client signs cheaply too, so the
+  // bare baseline is re-measured with the same client work).
+  const bareHmac = summary(runs.get('bare-hmac')!);
+  const sqliteHmac = summary(runs.get('sqlite-hmac')!);
+  const hmacRow = (name: string, s: Sample, cpu: boolean) =>
+    `| ${name} | ${Math.round(s.rps).toLocaleString('en')} | ${s.p50} | ${s.p99} | ${cpu ? Math.round(s.cpuUsPerRequest) : '—'} | ${codesOf(s)} | ${((s.rps / bareHmac.rps) * 100).toFixed(1)} % |`;
+  lines.push(
+    hmacRow('bare Fastify POST route, client signing with HMAC-SHA256 (baseline of the next row)', bareHmac, false),
+    hmacRow('Q2 `POST /v1/orders`, SQLite, hmac-sha256 keys', sqliteHmac, true),
+  );
   const ratio = (sqlite.rps / bare.rps) * 100;
-  lines.push('', `Target ≥ 50 % of bare (SQLite): ${ratio >= 50 ? 'met' : 'NOT met'} (${ratio.toFixed(1)} %, p99 ${sqlite.p99} ms).`);
+  const hmacRatio = (sqliteHmac.rps / bareHmac.rps) * 100;
+  lines.push('', `Target ≥ 50 % of bare (SQLite): ${ratio >= 50 ? 'met' : 'NOT met'} with ed25519 keys (${ratio.toFixed(1)} %, p99 ${sqlite.p99} ms); ` +
+    `${hmacRatio >= 50 ? 'met' : 'NOT met'} with hmac-sha256 keys (${hmacRatio.toFixed(1)} %, p99 ${sqliteHmac.p99} ms).`);
   return lines.join('\n');
 }
 
