@@ -10,7 +10,7 @@ export type DecimalVerdict = { ok: true; value: bigint } | { ok: false; reason: 
 
 /**
  * Parses a non-negative decimal string exactly. Refuses exponents, signs, leading zeros, more
- * fractional digits than `scale` (no silent rounding) and values of 30+ integer digits.
+ * fractional digits than `scale` (no silent rounding) and more than 30 integer digits.
  */
 export function parseDecimal(text: string, scale: number): DecimalVerdict {
   if (!Number.isInteger(scale) || scale < 0 || scale > 30) throw new TypeError('scale must be an integer 0..30');
