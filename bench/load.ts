@@ -22,7 +22,7 @@ export interface Sample {
 }
 
 /** The target's CPU time in microseconds (user + system), asked over IPC. */
-function cpuOf(child: ChildProcess): Promise<number> {
+export function cpuOf(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
     const onMessage = (m: unknown) => {
       const usage = (m as { cpu?: { user: number; system: number } }).cpu;

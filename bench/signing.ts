@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { pino } from 'pino';
-import { createQ2Client, nodeTransport, signRequest, type Q2Client, type Transport, type TransportRequest } from '../src/client/index.js';
+import { createQ2Client, nodeTransport, signRequest, type Transport, type TransportRequest } from '../src/client/index.js';
 import { loadConfig } from '../src/lib/config/index.js';
 import { createDatabase } from '../src/lib/db/index.js';
 import { requireScope, type ApiKeysCapability } from '../src/modules/apikeys/index.js';
@@ -30,12 +30,12 @@ import { orderSchema, placeOrderBody } from '../src/modules/trading/routes/schem
 import type { PlaceOrderBody } from '../src/modules/trading/orders/service.js';
 import { createPlatform } from '../src/server/platform.js';
 import { ensureDevelopmentCertificate } from '../src/server/tls.js';
-import { median } from './load.js';
+import { CONNECTIONS, median } from './load.js';
+import { driveOrders, type OrderLoadResult } from './order-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 8) * 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = 32;
 /** One key per 1/64 of the load keeps every key and account far below its network rate limit. */
 const ACCOUNTS = 64;
 
@@ -44,7 +44,7 @@ interface BenchKey { keyId: string; privateKeyPem: string; hmacKeyId: string; hm
 interface Ready { port: number; ca: string; keys: BenchKey[] }
 /** A measured route, the key kind the client signs with, and whether the signature headers are sent under other names. */
 interface Run { route: string; algorithm: 'ed25519' | 'hmac-sha256'; renamed?: boolean }
-interface Sample { rps: number; p50: number; p99: number; errors: number; codes: Record<string, number> }
+type Sample = OrderLoadResult;
 
 async function opsPerSecond(fn: () => unknown, ms = 1_500): Promise<number> {
   for (let i = 0; i < 2_000; i++) fn();
@@ -164,39 +164,7 @@ function startTarget(mode: 'bare' | 'orders'): Promise<{ child: ChildProcess; re
   });
 }
 
-async function drive(clients: Q2Client[], route: string, durationMs: number): Promise<Sample> {
-  const latencies: number[] = [];
-  const codes: Record<string, number> = {};
-  let errors = 0;
-  const deadline = performance.now() + durationMs;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async (_, worker) => {
-    for (let seq = 0; performance.now() < deadline; seq++) {
-      const account = (worker * 2 + (seq % 2)) % clients.length;
-      const t0 = performance.now();
-      try {
-        await clients[account]!.request('POST', route, {
-          idempotent: true,
-          body: {
-            // Even accounts buy, odd accounts sell at one price: orders cross and fill between accounts.
-            clientOrderId: `b-${worker}-${seq}-${randomBytes(4).toString('hex')}`, symbol: 'BTC-USD', side: account % 2 === 0 ? 'buy' : 'sell',
-            type: 'limit', quantity: '0.0010', price: '40000.00', timeInForce: 'GTC',
-          },
-        });
-        latencies.push(performance.now() - t0);
-      } catch (error) {
-        errors++;
-        const code = (error as { code?: string }).code ?? 'UNKNOWN';
-        codes[code] = (codes[code] ?? 0) + 1;
-      }
-    }
-  }));
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 100) / 100;
-  return { rps: latencies.length / ((performance.now() - start) / 1000), p50: at(0.5), p99: at(0.99), errors, codes };
-}
 
-/** Starts a target and measures each route in turn (same process, same keys). */
 /** Starts a target and measures each run in turn (same process, same keys). */
 async function sample(mode: 'bare' | 'orders', runs: readonly Run[]): Promise<Sample[]> {
   const { child, ready } = await startTarget(mode);
@@ -226,8 +194,8 @@ async function sample(mode: 'bare' | 'orders', runs: readonly Run[]): Promise<Sa
     const results: Sample[] = [];
     for (const run of runs) {
       const clients = clientsFor(run);
-      await drive(clients, run.route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
-      results.push(await drive(clients, run.route, DURATION_MS));
+      await driveOrders(clients, run.route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
+      results.push(await driveOrders(clients, run.route, DURATION_MS));
       for (const c of clients) c.close();
     }
     return results;

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { pino } from 'pino';
-import { createQ2Client, nodeTransport, type Q2Client } from '../src/client/index.js';
+import { createQ2Client, nodeTransport } from '../src/client/index.js';
 import { loadConfig } from '../src/lib/config/index.js';
 import { createDatabase } from '../src/lib/db/index.js';
 import { requireScope, type ApiKeysCapability } from '../src/modules/apikeys/index.js';
@@ -25,11 +25,12 @@ import type { TradingCapability } from '../src/modules/trading/index.js';
 import { placeOrderBody } from '../src/modules/trading/routes/schemas.js';
 import { createPlatform } from '../src/server/platform.js';
 import { ensureDevelopmentCertificate } from '../src/server/tls.js';
+import { CONNECTIONS, cpuOf, median } from './load.js';
+import { driveOrders, type OrderLoadResult } from './order-load.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const DURATION_MS = Number(process.env.BENCH_DURATION_S ?? 8) * 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
-const CONNECTIONS = 32;
 /** One key per 1/64 of the load keeps every key and account far below its network rate limit. */
 const ACCOUNTS = 64;
 
@@ -37,7 +38,7 @@ type Mode = 'bare' | 'sqlite' | 'postgres';
 interface BenchKey { keyId: string; privateKeyPem: string; hmacKeyId: string; hmacSecret: string }
 type KeyKind = 'ed25519' | 'hmac-sha256';
 interface Ready { port: number; ca: string; keys: BenchKey[] }
-interface Sample { rps: number; p50: number; p99: number; errors: number; codes: Record<string, number>; cpuUsPerRequest: number }
+interface Sample extends OrderLoadResult { cpuUsPerRequest: number }
 
 // ---- server side (forked child) ----
 
@@ -124,50 +125,7 @@ function startTarget(mode: Mode): Promise<{ child: ChildProcess; ready: Ready }>
   });
 }
 
-function cpuOf(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    const onMessage = (m: unknown) => {
-      const usage = (m as { cpu?: { user: number; system: number } }).cpu;
-      if (!usage) return;
-      child.off('message', onMessage);
-      resolve(usage.user + usage.system);
-    };
-    child.on('message', onMessage);
-    child.send('cpu');
-  });
-}
 
-async function drive(clients: Q2Client[], route: string, durationMs: number): Promise<Omit<Sample, 'cpuUsPerRequest'>> {
-  const latencies: number[] = [];
-  const codes: Record<string, number> = {};
-  let errors = 0;
-  const deadline = performance.now() + durationMs;
-  const start = performance.now();
-  await Promise.all(Array.from({ length: CONNECTIONS }, async (_, worker) => {
-    for (let seq = 0; performance.now() < deadline; seq++) {
-      const account = (worker * 2 + (seq % 2)) % clients.length;
-      const t0 = performance.now();
-      try {
-        await clients[account]!.request('POST', route, {
-          idempotent: true,
-          body: {
-            // Even accounts buy, odd accounts sell at one price: orders cross and fill between accounts.
-            clientOrderId: `b-${worker}-${seq}-${randomBytes(4).toString('hex')}`, symbol: 'BTC-USD', side: account % 2 === 0 ? 'buy' : 'sell',
-            type: 'limit', quantity: '0.0010', price: '40000.00', timeInForce: 'GTC',
-          },
-        });
-        latencies.push(performance.now() - t0);
-      } catch (error) {
-        errors++;
-        const code = (error as { code?: string }).code ?? 'UNKNOWN';
-        codes[code] = (codes[code] ?? 0) + 1;
-      }
-    }
-  }));
-  const sorted = latencies.sort((a, b) => a - b);
-  const at = (q: number) => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0) * 10) / 10;
-  return { rps: latencies.length / ((performance.now() - start) / 1000), p50: at(0.5), p99: at(0.99), errors, codes };
-}
 
 /** Measures each route in turn against one target process (same keys, same data). */
 async function sample(mode: Mode, routes: readonly string[], kind: KeyKind = 'ed25519'): Promise<Sample[]> {
@@ -187,9 +145,9 @@ async function sample(mode: Mode, routes: readonly string[], kind: KeyKind = 'ed
     }));
     const samples: Sample[] = [];
     for (const route of routes) {
-      await drive(clients, route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
+      await driveOrders(clients, route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
       const cpuBefore = cpuReporter ? 0 : await cpuOf(child);
-      const result = await drive(clients, route, DURATION_MS);
+      const result = await driveOrders(clients, route, DURATION_MS);
       const cpu = cpuReporter ? 0 : (await cpuOf(child)) - cpuBefore;
       samples.push({ ...result, cpuUsPerRequest: cpu / Math.max(1, result.rps * (DURATION_MS / 1000)) });
     }
@@ -208,7 +166,6 @@ function stop(child: ChildProcess, mode: Mode): Promise<void> {
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
 
 function summary(xs: Sample[]): Sample {
   return {
