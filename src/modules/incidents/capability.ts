@@ -7,12 +7,11 @@
  * concurrent alerts of one (rule, group) on different replicas join one incident.
  */
 import type { Capability, PlatformCore } from '../../server/capability.js';
-import { createCidrSet } from '../../server/cidr.js';
 import type { ApiKeysCapability } from '../apikeys/index.js';
 import type { AuditCapability } from '../audit/index.js';
 import type { DetectionCapability, Severity } from '../detection/index.js';
 import type { Identity } from '../identity/capability.js';
-import type { NetworkCapability } from '../network/index.js';
+import { createCidrSet, type NetworkCapability } from '../network/index.js';
 import type { TradingCapability } from '../trading/index.js';
 import type { ContainmentPorts } from './containment.js';
 import { incidentRoutes } from './http/routes.js';

@@ -5,8 +5,7 @@
  * anything runs, so bad input changes nothing.
  */
 import { AppError } from '../../lib/errors/index.js';
-import { createCidrSet } from '../../server/cidr.js';
-import { parseCidr } from '../network/index.js';
+import { parseCidr, refuseSelfBlock } from '../network/index.js';
 import type { ContainmentAction } from './policy.js';
 import type { ActorContext } from './types.js';
 
@@ -85,9 +84,7 @@ export async function runContainment(ports: ContainmentPorts, parsed: ParsedTarg
       return { apiKeysRevoked: await ports.revokeApiKeys(parsed.userId, ctx, reason) };
     }
     case 'block-ip': {
-      if (ctx.ip !== null && ctx.actor !== 'system' && createCidrSet([parsed.cidr]).has(ctx.ip)) {
-        throw new AppError('IP_RULE_SELF_BLOCK', 'The block would cover the address you are calling from.');
-      }
+      if (ctx.actor !== 'system') refuseSelfBlock(parsed.cidr, ctx.ip);
       const rule = await ports.blockIp(parsed.cidr, { reason, ttlMs: parsed.ttlMs, actor: ctx.actor, requestId: ctx.requestId });
       return { ruleId: rule.ruleId, cidr: parsed.cidr, expiresAt: rule.expiresAt };
     }

@@ -28,6 +28,7 @@ export {
 export { clientIpKey, createCidrSet, isIpAllowed, parseCidr, parseIp, type CidrSet } from './ip.js';
 export { factorFor, scaleLimit, tierFor } from './risk.js';
 export { banDurationMs } from './recidive.js';
+export { refuseSelfBlock } from './self-block.js';
 export { nextAllowance, pressureOf, type LoadSample } from './shedding.js';
 export type { AllowlistSubject, AllowlistVerdict, IpAllowlists } from './allowlists.js';
 export type { SignalOptions } from './risk-tracker.js';

@@ -9,8 +9,9 @@ import { AppError } from '../../lib/errors/index.js';
 import type { Principal } from '../../lib/auth/index.js';
 import { hasRecentMfa, requirePermission, requireUser } from '../../server/auth.js';
 import { MAX_ALLOWLIST_ENTRIES, normaliseAllowlist, type IpAllowlists } from './allowlists.js';
-import { cidrContains, parseCidr, parseIp } from './ip.js';
+import { parseCidr } from './ip.js';
 import type { RuleRepository } from './rules/repository.js';
+import { refuseSelfBlock } from './self-block.js';
 import type { RuleService } from './rules/service.js';
 import type { NetworkRule } from './rules/types.js';
 
@@ -123,10 +124,7 @@ export function networkRoutes(deps: NetworkRouteDeps) {
       const { action, reason, ttlSeconds } = request.body;
       const cidr = parseCidr(request.body.cidr);
       if (!cidr) throw new AppError('VALIDATION_FAILED', 'body/cidr: not an IPv4/IPv6 address or CIDR with zero host bits');
-      const caller = parseIp(request.ip);
-      if (action === 'deny' && caller && cidrContains(cidr, caller)) {
-        throw new AppError('IP_RULE_SELF_BLOCK', `${cidr.text} contains your own address.`);
-      }
+      if (action === 'deny') refuseSelfBlock(cidr.text, request.ip);
       const rule = await deps.rules.create(
         { kind: 'ip', subject: cidr.text, action, source: 'admin', reason, expiresAt: ttlSeconds === undefined ? null : deps.now() + ttlSeconds * 1000 },
         context(request),
