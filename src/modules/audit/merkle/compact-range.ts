@@ -96,24 +96,27 @@ export class CompactRange {
    * suffix's subtrees are aligned exactly as they would be after the prefix.
    */
   static rootOfSpliced(prefix: readonly Buffer[], suffix: readonly Buffer[]): Buffer {
-    const all = [...prefix, ...suffix];
-    if (all.length === 0) return EMPTY_ROOT;
-    let root = all[all.length - 1] as Buffer;
-    for (let i = all.length - 2; i >= 0; i--) root = nodeHash(all[i] as Buffer, root);
-    return root;
+    return foldRoot([...prefix, ...suffix]);
   }
+
 
   /** MTH of the whole range: fold the subtree hashes right to left. */
   root(): Buffer {
-    if (this.#hashes.length === 0) return EMPTY_ROOT;
-    let root = this.#hashes[this.#hashes.length - 1] as Buffer;
-    for (let i = this.#hashes.length - 2; i >= 0; i--) root = nodeHash(this.#hashes[i] as Buffer, root);
-    return root;
+    return foldRoot(this.#hashes);
   }
+
 
   clone(): CompactRange {
     return new CompactRange(this.#size, [...this.#hashes]);
   }
+}
+
+/** MTH of a compact range's subtree hashes (largest first): folded right to left. */
+function foldRoot(hashes: readonly Buffer[]): Buffer {
+  if (hashes.length === 0) return EMPTY_ROOT;
+  let root = hashes[hashes.length - 1] as Buffer;
+  for (let i = hashes.length - 2; i >= 0; i--) root = nodeHash(hashes[i] as Buffer, root);
+  return root;
 }
 
 function popCount(n: number): number {

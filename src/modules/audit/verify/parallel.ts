@@ -71,7 +71,15 @@ async function verifyChunks(
   const heads: SignedTreeHead[] = await store.treeHeads(0, end);
   if (options.trustedHead && options.trustedHead.treeSize > 0 && options.trustedHead.treeSize <= end) heads.push(options.trustedHead);
   heads.sort((a, b) => a.treeSize - b.treeSize);
-  const headsOf = (k: number) => heads.filter((head) => Math.ceil(head.treeSize / chunkSize) - 1 === k);
+  // Heads grouped by the chunk that ends at or after them, once (a long log has many heads).
+  const headsByChunk = new Map<number, SignedTreeHead[]>();
+  for (const head of heads) {
+    const k = Math.ceil(head.treeSize / chunkSize) - 1;
+    const group = headsByChunk.get(k);
+    if (group) group.push(head);
+    else headsByChunk.set(k, [head]);
+  }
+  const headsOf = (k: number): readonly SignedTreeHead[] => headsByChunk.get(k) ?? [];
 
   const pageSize = options.pageSize ?? 5_000;
   // Every job is handed to the runner at once; it bounds how many run together.
