@@ -36,6 +36,32 @@ export async function engagedFor(db: Executor, userId: string, symbol: string): 
   };
 }
 
+/** The switches that can stop an order in `symbol`: global, the symbol's, and every engaged account. */
+export interface EngagedSwitches {
+  readonly global: boolean;
+  readonly symbol: boolean;
+  readonly users: ReadonlySet<string>;
+}
+
+/**
+ * One read per order batch (orders/worker.ts), inside the batch's transaction: engaged switches
+ * are few, so reading every engaged account switch once is cheaper than a read per order.
+ */
+export async function engagedForSymbol(db: Executor, symbol: string): Promise<EngagedSwitches> {
+  const rows = await db.selectFrom('trading_kill_switches').select(['scope', 'target'])
+    .where('engaged', '=', toDbBool(true))
+    .where((eb) => eb.or([
+      eb('scope', '=', 'global'),
+      eb('scope', '=', 'user'),
+      eb.and([eb('scope', '=', 'symbol'), eb('target', '=', symbol)]),
+    ])).execute();
+  return {
+    global: rows.some((r) => r.scope === 'global'),
+    symbol: rows.some((r) => r.scope === 'symbol'),
+    users: new Set(rows.filter((r) => r.scope === 'user').map((r) => r.target)),
+  };
+}
+
 export async function setKillSwitch(db: Executor, state: Omit<KillSwitchState, 'updatedAt'>, now: number): Promise<void> {
   const row = { scope: state.scope, target: state.target, engaged: toDbBool(state.engaged), reason: state.reason, updated_by: state.updatedBy, updated_at: BigInt(now) };
   await db.insertInto('trading_kill_switches').values(row)

@@ -8,7 +8,7 @@
 import type { Transaction } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
-import { engagedFor } from '../killswitch/store.js';
+import type { EngagedSwitches } from '../killswitch/store.js';
 import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, readPosition, type JournalEntry } from '../ledger/accounts.js';
 import { reservationOf, settleMatch } from '../ledger/settlement.js';
 import { openQuantity, restingOrder, type OrderBook } from '../matching/book.js';
@@ -34,6 +34,8 @@ export interface PlacementContext {
   readonly reference: ReferencePrice;
   /** The instrument's status as read in this transaction (an admin halt is live on every replica). */
   readonly instrumentStatus: InstrumentStatus;
+  /** The kill switches as read in this transaction (engaged on any replica before it: effective). */
+  readonly killSwitches: EngagedSwitches;
   readonly limitDefaults: LimitDefaults;
   /** Take row locks on balances (PostgreSQL). */
   readonly lock: boolean;
@@ -55,7 +57,7 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     userId: cmd.userId, symbol: cmd.symbol, clientOrderId: cmd.clientOrderId, side: cmd.side, type: cmd.type,
     quantity: BigInt(cmd.quantity), price: cmd.price === null ? null : BigInt(cmd.price), timeInForce: cmd.timeInForce, postOnly: cmd.postOnly,
   };
-  const killSwitch = await engagedFor(trx, order.userId, order.symbol);
+  const killSwitch = { global: ctx.killSwitches.global, user: ctx.killSwitches.users.has(order.userId), symbol: ctx.killSwitches.symbol };
   const limits = effectiveLimits(await readAccountLimits(trx, order.userId), instrument, ctx.limitDefaults);
   const duplicate = await clientOrderIdExists(trx, order.userId, order.clientOrderId);
   const balances = await readBalances(trx, order.userId, [instrument.base, instrument.quote], ctx.lock);

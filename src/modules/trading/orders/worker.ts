@@ -23,6 +23,7 @@ import type { Tables } from '../../../lib/db/schema.js';
 import type { ReferencePriceSource } from '../../../lib/pricing/index.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import { instrumentStatus } from '../instruments/registry.js';
+import { engagedForSymbol, type EngagedSwitches } from '../killswitch/store.js';
 import { engagedSwitches } from '../killswitch/store.js';
 import { applyBalanceDeltas } from '../ledger/accounts.js';
 import { addResting, createOrderBook, removeResting, type OrderBook, type Side } from '../matching/book.js';
@@ -69,6 +70,7 @@ const MAX_ATTEMPTS = 3;
 interface Market {
   readonly reference: ReferencePrice;
   readonly status: InstrumentStatus;
+  readonly killSwitches: EngagedSwitches;
 }
 
 interface Pending {
@@ -109,7 +111,7 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
 
   async function place(trx: Transaction<Tables>, cmd: PlaceCommand, market: Market): Promise<CommandResult> {
     const placement = await placeInTransaction({
-      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: randomUUID(), seq: nextSeq, now: BigInt(deps.clock.now()),
+      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, killSwitches: market.killSwitches, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: randomUUID(), seq: nextSeq, now: BigInt(deps.clock.now()),
     }, cmd);
     applyMatch(book, placement.taker, placement.result);
     nextSeq = placement.taker.seq + 1n;
@@ -152,9 +154,11 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
   async function commitBatch(batch: readonly Pending[], reference: ReferencePrice | null): Promise<CommandResult[]> {
     return db.kysely.transaction().execute(async (trx) => {
       await deps.fence?.check(trx);
-      // Read in the transaction, like the kill switches: an admin halt committed before it
-      // applies here, whichever replica set it.
-      const market: Market | null = reference ? { reference, status: await instrumentStatus(trx, instrument.symbol) } : null;
+      // Read once per batch, in its transaction: an admin halt or a kill switch committed before
+      // it applies here, whichever replica set it.
+      const market: Market | null = reference
+        ? { reference, status: await instrumentStatus(trx, instrument.symbol), killSwitches: await engagedForSymbol(trx, instrument.symbol) }
+        : null;
       const results: CommandResult[] = [];
       for (const [index, { command }] of batch.entries()) {
         try {
