@@ -52,19 +52,22 @@ export async function verifyAuditLogParallel(options: ParallelVerifyOptions): Pr
   const chunks = Math.floor(startSize / chunkSize);
   const runner = chunks < 2 ? null : options.runner();
   if (runner === null) return sequential();
+  let report: VerifyReport | null;
   try {
-    return await verifyChunks(options, runner, { startSize, chunks, chunkSize, chunkLevel }, sequential);
+    report = await verifyChunks(options, runner, { startSize, chunks, chunkSize, chunkLevel });
   } finally {
+    // Before any sequential fallback: the workers stop taking chunks nobody will read.
     await runner.close?.();
   }
+  return report ?? sequential();
 }
 
+/** The report when every chunk, head and tile is clean; null when the log must be verified sequentially. */
 async function verifyChunks(
   options: ParallelVerifyOptions,
   runner: ChunkRunner,
   { startSize, chunks, chunkSize, chunkLevel }: { startSize: number; chunks: number; chunkSize: number; chunkLevel: number },
-  sequential: () => Promise<VerifyReport>,
-): Promise<VerifyReport> {
+): Promise<VerifyReport | null> {
   const { store, publicKey } = options;
   const end = chunks * chunkSize;
 
@@ -99,15 +102,15 @@ async function verifyChunks(
     try {
       result = await (results[k] as Promise<ChunkResult>);
     } catch {
-      return sequential();
+      return null;
     }
-    if (!result.clean || result.hashes.length !== 1) return sequential();
+    if (!result.clean || result.hashes.length !== 1) return null;
     for (const head of headsOf(k)) {
       const snapshot = result.snapshots.find((s) => s.size === head.treeSize);
-      if (snapshot === undefined) return sequential();
+      if (snapshot === undefined) return null;
       headsChecked++;
       const root = CompactRange.rootOfSpliced(range.hashes(), snapshot.hashes.map(buffer));
-      if (!verifyTreeHead(head, publicKey).ok || !root.equals(head.rootHash)) return sequential();
+      if (!verifyTreeHead(head, publicKey).ok || !root.equals(head.rootHash)) return null;
       verifiedHead = head;
       vouched = head.treeSize;
     }
@@ -115,7 +118,7 @@ async function verifyChunks(
     range.appendSubtree(buffer(result.hashes[0] as Uint8Array), chunkLevel, (node) => {
       if (node.level % TILE_LEVELS === 0) tiles.push(node);
     });
-    if ((await firstDamagedTile(store, tiles)) !== null) return sequential();
+    if ((await firstDamagedTile(store, tiles)) !== null) return null;
     lastLeaf = buffer(result.lastLeaf);
     options.onProgress?.(range.size, Math.max(startSize, range.size));
   }
@@ -123,7 +126,7 @@ async function verifyChunks(
     next: end, prev: (lastLeaf as Buffer).toString('hex'), range, verifiedHead, headsChecked, vouched,
   });
   // A problem in the tail is reported as the sequential verifier names it, from the start.
-  return report.ok ? { ...report, verifiedBy: 'parallel' } : sequential();
+  return report.ok ? { ...report, verifiedBy: 'parallel' } : null;
 }
 
 /** Runs chunks in this thread, one after another: the algorithm without threads (tests). */

@@ -2,7 +2,8 @@
  * A pool of chunk-verification worker threads (chunk-worker.ts) for one verification run.
  *
  * Each worker holds at most one job, so a slow chunk never queues others behind it while
- * another worker is idle. A worker that fails rejects its job; parallel.ts then falls back to
+ * another worker is idle. Closing drops the jobs not yet handed out and waits for each worker to
+ * finish its current one and exit by itself. A worker that fails rejects its job; parallel.ts then falls back to
  * the sequential verifier, so a broken pool costs speed, never a wrong answer.
  */
 import { existsSync } from 'node:fs';
@@ -83,10 +84,12 @@ export function createWorkerChunkRunner(options: WorkerPoolOptions): WorkerChunk
     },
     async close() {
       for (const job of waiting.splice(0)) job.reject(new Error('verification worker pool closed'));
-      await Promise.all(slots.map(async (slot) => {
-        slot.dead = true;
-        await slot.worker.terminate();
-      }));
+      // Asked, not terminated: a worker stops between queries (see chunk-worker.ts).
+      await Promise.all(slots.map((slot) => (slot.dead ? undefined : new Promise<void>((resolve) => {
+        slot.worker.once('exit', () => resolve());
+        slot.worker.postMessage({ close: true });
+      }))));
     },
+
   };
 }
