@@ -9,7 +9,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,7 +52,12 @@ async function bareTarget(): Promise<Ready> {
 
 async function ordersTarget(mode: 'sqlite' | 'postgres'): Promise<Ready> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'q2-bench-orders-'));
-  const env: Record<string, string> = { Q2_DATA_DIR: dataDir };
+  // A market-making gateway's budget, as an operator would set it in the policy file: the default
+  // trading budget (600 requests/min per key) is for people and small bots, and this load sends
+  // 100+ orders/s per key. Every other network protection stays at its default.
+  const policyFile = path.join(dataDir, 'network-policy.json');
+  writeFileSync(policyFile, JSON.stringify({ classes: { trading: { perAccount: { limit: 1_000_000, windowMs: 60_000 }, perApiKey: { limit: 1_000_000, windowMs: 60_000 } } } }));
+  const env: Record<string, string> = { Q2_DATA_DIR: dataDir, Q2_NETWORK_POLICY_FILE: policyFile };
   if (mode === 'postgres') env.Q2_DATABASE_URL = process.env.Q2_BENCH_DATABASE_URL ?? '';
   const config = loadConfig(env, dataDir);
   const db = await createDatabase(config.storage.databaseUrl);

@@ -4,7 +4,7 @@
  * and the integer convention (integers come back as `bigint`), so the same repository code and
  * the same contract tests run on either.
  */
-import { Kysely, Migrator, sql, type Migration } from 'kysely';
+import { Kysely, Migrator, sql, type Dialect as KyselyDialect, type Migration } from 'kysely';
 
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
@@ -67,10 +67,15 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 export async function createDatabase(url: string, options: DatabaseOptions = {}): Promise<Database> {
   const target = parseDatabaseUrl(url);
   const { logger } = options;
-  const dialect =
-    target.dialect === 'sqlite'
-      ? openSqlite(target.path)
-      : openPostgres(target.url, { logger, statementTimeoutMs: options.statementTimeoutMs ?? 30_000 });
+  let dialect: KyselyDialect;
+  let closeDialect = async (): Promise<void> => {};
+  if (target.dialect === 'sqlite') {
+    const opened = openSqlite(target.path);
+    dialect = opened.dialect;
+    closeDialect = opened.close;
+  } else {
+    dialect = openPostgres(target.url, { logger, statementTimeoutMs: options.statementTimeoutMs ?? 30_000 });
+  }
   const kysely = new Kysely<Tables>({ dialect });
   let closed = false;
 
@@ -96,6 +101,7 @@ export async function createDatabase(url: string, options: DatabaseOptions = {})
       if (closed) return;
       closed = true;
       await kysely.destroy();
+      await closeDialect();
     },
   };
   return Object.freeze(database);

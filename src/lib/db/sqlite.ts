@@ -17,6 +17,8 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { SqliteAdapter, SqliteDialect, type DialectAdapter } from 'kysely';
 
+import { startCheckpointer, type Checkpointer } from './sqlite-checkpointer.js';
+
 const MEMORY = ':memory:';
 
 class TransactionalDdlSqliteAdapter extends SqliteAdapter {
@@ -31,8 +33,33 @@ class Q2SqliteDialect extends SqliteDialect {
   }
 }
 
-export function openSqlite(path: string): SqliteDialect {
-  return new Q2SqliteDialect({ database: () => Promise.resolve(openConnection(path)) });
+export interface OpenedSqlite {
+  readonly dialect: SqliteDialect;
+  /** Stops the checkpoint worker, if one runs; call after Kysely released the connection. */
+  close(): Promise<void>;
+}
+
+/** The connection opens on first use; a file database gets its checkpoint worker then. */
+export function openSqlite(path: string): OpenedSqlite {
+  let checkpointer: Promise<Checkpointer | null> = Promise.resolve(null);
+  const dialect = new Q2SqliteDialect({
+    database: async () => {
+      const db = openConnection(path);
+      if (path === MEMORY) return db;
+      checkpointer = startCheckpointer(resolve(path)).then(
+        (started) => {
+          // The worker checkpoints from now on; the connection's own automatic checkpoint is
+          // only the backstop that bounds the WAL if the worker stops.
+          db.pragma('wal_autocheckpoint = 10000'); // FALLBACK_PAGES
+          return started;
+        },
+        () => null, // no worker: SQLite's automatic checkpoints (1,000 pages) stay as they are
+      );
+      await checkpointer;
+      return db;
+    },
+  });
+  return { dialect, close: async () => (await checkpointer)?.stop() };
 }
 
 function openConnection(path: string): BetterSqlite3.Database {
