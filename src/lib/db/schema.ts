@@ -379,7 +379,7 @@ export interface TradingDepositsTable {
   created_at: bigint;
 }
 
-/** `withdrawals` (0007_trading, 0012): a ledger debit in state 'held' | 'pending' | 'sent' | 'rejected' | 'failed'. */
+/** `withdrawals` (0007_trading, 0012, 0013): a ledger debit in state 'held' | 'pending' | 'sent' | 'rejected' | 'failed'. */
 export interface WithdrawalsTable {
   id: string;
   user_id: string;
@@ -398,6 +398,12 @@ export interface WithdrawalsTable {
   status_reason: string | null;
   created_at: bigint;
   updated_at: bigint;
+  /** 0013: payout attempts claimed so far (the compare-and-swap token of the next claim). */
+  payout_attempts: bigint;
+  /** 0013: unix ms when the next automatic payout attempt is due; null = none scheduled. */
+  payout_next_at: bigint | null;
+  /** 0013: unix ms when the last attempt failed and the withdrawal was left for manual handling. */
+  payout_flagged_at: bigint | null;
 }
 
 /** `marketdata_sources` (0008_marketdata): registered price sources; revoked rows are kept. */

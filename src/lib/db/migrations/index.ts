@@ -19,6 +19,7 @@ import { apiKeys } from './0009_api_keys.js';
 import { detectionAlerts } from './0010_detection_alerts.js';
 import { incidents } from './0011_incidents.js';
 import { tradingDepositsPayouts } from './0012_trading_deposits_payouts.js';
+import { withdrawalPayoutRetry } from './0013_withdrawal_payout_retry.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0010_detection_alerts': detectionAlerts,
   '0011_incidents': incidents,
   '0012_trading_deposits_payouts': tradingDepositsPayouts,
+  '0013_withdrawal_payout_retry': withdrawalPayoutRetry,
 };

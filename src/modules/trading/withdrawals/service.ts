@@ -81,6 +81,8 @@ export function createWithdrawalService(deps: WithdrawalDeps) {
         id, user_id: userId, asset: body.asset, amount: amount.value, address_id: entry.id, status: holdReason ? 'held' : 'pending',
         screening, screening_reasons: JSON.stringify(reasons), hold_reason: holdReason, reviewed_by: null, tx_ref: null, status_reason: null,
         created_at: BigInt(now), updated_at: BigInt(now),
+        // A released withdrawal's first payout attempt is due at once (lifecycle.ts claims it).
+        payout_attempts: 0n, payout_next_at: holdReason ? null : BigInt(now), payout_flagged_at: null,
       };
       try {
         await db.transaction().execute(async (trx) => {
