@@ -92,6 +92,7 @@ export const ERROR_CODES = {
   WITHDRAWAL_ADDRESS_EXISTS: { status: 409, title: 'Withdrawal address already on the allowlist' },
   WITHDRAWAL_NOT_REVIEWABLE: { status: 409, title: 'Withdrawal is not awaiting review' },
   WITHDRAWAL_NOT_PENDING: { status: 409, title: 'Withdrawal is not awaiting payout' },
+  WITHDRAWAL_FOUR_EYES: { status: 403, title: 'Another person must take this withdrawal decision (four-eyes rule)' },
   DEPOSIT_ID_REUSED: { status: 409, title: 'Deposit id already used for a different deposit' },
 
   // API keys and signed requests (src/modules/apikeys, src/modules/signing).
