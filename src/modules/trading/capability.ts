@@ -21,6 +21,8 @@ import { withdrawalRoutes } from './routes/withdrawal-routes.js';
 import { createAddressBook } from './withdrawals/addresses.js';
 import { createEmailWithdrawalNotifier, manualPayout, type WithdrawalNotifier, type WithdrawalPayout, type WithdrawalScreening } from './withdrawals/ports.js';
 import { createWithdrawalLifecycle, type WithdrawalLifecycle } from './withdrawals/lifecycle.js';
+import type { PayoutRetryPolicy } from './withdrawals/payout-attempts.js';
+import { startPayoutRetryLoop, type PayoutRetryLoop } from './withdrawals/payout-retry-loop.js';
 import { createWithdrawalService, type WithdrawalService } from './withdrawals/service.js';
 
 export interface TradingCapabilityOptions {
@@ -31,6 +33,8 @@ export interface TradingCapabilityOptions {
   screening?: WithdrawalScreening;
   /** Sends approved withdrawals; absent = `manualPayout` (an operator records the outcome). */
   payout?: WithdrawalPayout;
+  /** Retries of a payout that threw (defaults in payout-attempts.ts; `intervalMs`: the retry loop's tick). */
+  payoutRetry?: Partial<PayoutRetryPolicy> & { intervalMs?: number };
   notifier?: WithdrawalNotifier;
   /** Builds the email notifier when no `notifier` is given. */
   mailer?: { send(message: { to: string; subject: string; text: string }): Promise<void> } | undefined;
@@ -38,7 +42,12 @@ export interface TradingCapabilityOptions {
 }
 
 export interface TradingCapability extends Capability {
-  trading: { config: TradingConfig; instruments: InstrumentRegistry; host: MatchingHost; orders: OrderService; admin: AdminService; withdrawals: WithdrawalService; lifecycle: WithdrawalLifecycle };
+  trading: {
+    config: TradingConfig; instruments: InstrumentRegistry; host: MatchingHost; orders: OrderService; admin: AdminService;
+    withdrawals: WithdrawalService; lifecycle: WithdrawalLifecycle;
+    /** Sends due payout retries; null with the manual payout, which never fails an attempt. */
+    payoutRetry: PayoutRetryLoop | null;
+  };
 }
 
 export async function createTradingCapability(core: PlatformCore, options: TradingCapabilityOptions = {}): Promise<TradingCapability> {
@@ -71,10 +80,12 @@ export async function createTradingCapability(core: PlatformCore, options: Tradi
     if (!parsed?.ok) throw new TypeError(`trading config: withdrawals.reviewAbove.${asset} is not an amount of a known asset`);
     reviewAbove.set(asset, parsed.value);
   }
+  const { intervalMs, ...retry } = options.payoutRetry ?? {};
   const lifecycle = createWithdrawalLifecycle({
-    db: db.kysely, addresses, payout: options.payout ?? manualPayout, events, now, onError,
+    db: db.kysely, addresses, payout: options.payout ?? manualPayout, events, now, onError, retry,
     scaleOf: (asset) => instruments.assetScale(asset) ?? 0,
   });
+  const payoutRetry = options.payout ? startPayoutRetryLoop({ sweep: lifecycle.retryDue, onError, ...(intervalMs !== undefined ? { intervalMs } : {}) }) : null;
   const withdrawals = createWithdrawalService({
     db: db.kysely, instruments, addresses, screening: options.screening ?? null, reviewAbove, events, now, onPending: lifecycle.dispatch,
   });
@@ -85,7 +96,7 @@ export async function createTradingCapability(core: PlatformCore, options: Tradi
 
   return {
     name: 'trading',
-    trading: { config, instruments, host, orders, admin, withdrawals, lifecycle },
+    trading: { config, instruments, host, orders, admin, withdrawals, lifecycle, payoutRetry },
     routes: [
       orderRoutes({ orders, instruments }),
       adminRoutes({ admin, withdrawals: lifecycle, now }),
@@ -94,6 +105,9 @@ export async function createTradingCapability(core: PlatformCore, options: Tradi
         onError: (error) => onError(error, 'withdrawal address notification failed'),
       }),
     ],
-    close: () => host.close(),
+    close: async () => {
+      await payoutRetry?.close();
+      await host.close();
+    },
   };
 }

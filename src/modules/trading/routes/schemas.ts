@@ -64,8 +64,11 @@ const withdrawalFields = {
 } as const;
 const withdrawalRequired = ['withdrawalId', 'asset', 'amount', 'addressId', 'status', 'screening', 'holdReason', 'statusReason', 'txId', 'createdAt', 'updatedAt'];
 export const withdrawalSchema = object(withdrawalFields, withdrawalRequired);
-/** The admin view adds the owner and the destination (review, manual payout). */
-export const adminWithdrawalSchema = object({ ...withdrawalFields, userId: { type: 'string' }, address: { type: ['string', 'null'] } }, [...withdrawalRequired, 'userId', 'address']);
+/** The admin view adds the owner, the destination and the payout attempts (review, manual payout). */
+export const adminWithdrawalSchema = object({
+  ...withdrawalFields, userId: { type: 'string' }, address: { type: ['string', 'null'] },
+  payoutAttempts: { type: 'integer' }, payoutNextAttemptAt: { type: ['string', 'null'], format: 'date-time' }, payoutFlaggedAt: { type: ['string', 'null'], format: 'date-time' },
+}, [...withdrawalRequired, 'userId', 'address', 'payoutAttempts', 'payoutNextAttemptAt', 'payoutFlaggedAt']);
 
 /** A caller-chosen idempotency key: a bank reference, a ticket id, a UUID. */
 export const depositId = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$', maxLength: 64 } as const;

@@ -32,6 +32,8 @@ export interface PayoutRequest {
   /** Decimal string. */
   amount: string;
   address: string;
+  /** 1 for the first attempt; a retry repeats everything else, `withdrawalId` included. */
+  attempt: number;
 }
 
 /**
@@ -43,7 +45,8 @@ export type PayoutOutcome = { status: 'sent'; txId: string } | { status: 'failed
 /**
  * Hands an approved withdrawal to whatever moves the funds (a custody API, a wallet service, an
  * operator). Called after the withdrawal became `pending` and committed; it must be idempotent
- * by `withdrawalId`, because a crash between its answer and our record can repeat the call.
+ * by `withdrawalId` (the idempotency key), because a call that throws is retried with backoff
+ * (payout-attempts.ts) and a crash between its answer and our record repeats the call.
  */
 export interface WithdrawalPayout {
   readonly name: string;

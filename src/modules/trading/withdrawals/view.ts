@@ -14,3 +14,15 @@ export function withdrawalView(row: WithdrawalRow, scale: number) {
 }
 
 export type WithdrawalView = ReturnType<typeof withdrawalView>;
+
+/**
+ * The admin form: the owner, the destination in clear, and the payout attempts. `payoutFlaggedAt`
+ * set = the automatic attempts are exhausted and an operator must find out what happened.
+ */
+export function adminWithdrawalView(row: WithdrawalRow, scale: number, address: string | null) {
+  const time = (ms: bigint | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+  return {
+    ...withdrawalView(row, scale), userId: row.user_id, address,
+    payoutAttempts: Number(row.payout_attempts), payoutNextAttemptAt: time(row.payout_next_at), payoutFlaggedAt: time(row.payout_flagged_at),
+  };
+}

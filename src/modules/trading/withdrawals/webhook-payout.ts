@@ -3,13 +3,15 @@
  * operator's custody or wallet service, signed like every Q2 webhook (`X-Q2-Signature`,
  * HMAC-SHA256 under Q2_PAYOUT_WEBHOOK_SECRET, src/lib/notify/webhook-signature.ts). Body:
  *
- *   { "withdrawalId": "<uuid>", "userId": "…", "asset": "BTC", "amount": "0.5", "address": "bc1…", "createdAt": <unix ms> }
+ *   { "withdrawalId": "<uuid>", "userId": "…", "asset": "BTC", "amount": "0.5", "address": "bc1…", "attempt": 1, "createdAt": <unix ms> }
  *
- * `withdrawalId` is repeated in `X-Q2-Webhook-Id`: the receiver must pay each id at most once,
- * because after a crash between its answer and our record the same withdrawal is sent again.
- * It answers 2xx with `{"status":"submitted"}`, `{"status":"sent","txId":"…"}` or
- * `{"status":"failed","reason":"…"}`; anything else (another status code, a malformed answer,
- * a redirect, a timeout) is an error, and the withdrawal stays `pending` for an operator.
+ * `withdrawalId` is the idempotency key, repeated in `Idempotency-Key` and `X-Q2-Webhook-Id`:
+ * the receiver must pay each id at most once and answer a repeat with its first answer, because
+ * a failed attempt is retried (`attempt` 2, 3, …) and after a crash between its answer and our
+ * record the same attempt is sent again. It answers 2xx with `{"status":"submitted"}`,
+ * `{"status":"sent","txId":"…"}` or `{"status":"failed","reason":"…"}`; anything else (another
+ * status code, a malformed answer, a redirect, a network error, a timeout) is an error: the
+ * withdrawal stays `pending` and the attempt is retried with backoff (payout-attempts.ts).
  * Plain http only to loopback: the body carries a destination address.
  */
 import type { Clock } from '../../../lib/clock/index.js';
@@ -25,6 +27,8 @@ export interface WebhookPayoutOptions {
 }
 
 const MIN_SECRET_LENGTH = 16;
+/** draft-ietf-httpapi-idempotency-key-header: the same key on every attempt of one withdrawal. */
+export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
 
 /** The receiver's answer, checked field by field (it decides whether money was sent). */
@@ -55,7 +59,10 @@ export function createWebhookPayout(options: WebhookPayoutOptions): WithdrawalPa
       const body = JSON.stringify({ ...request, createdAt: now });
       const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(options.secret, body, now), [WEBHOOK_ID_HEADER]: request.withdrawalId },
+        headers: {
+          'content-type': 'application/json', [SIGNATURE_HEADER]: signWebhook(options.secret, body, now),
+          [WEBHOOK_ID_HEADER]: request.withdrawalId, [IDEMPOTENCY_KEY_HEADER]: request.withdrawalId,
+        },
         body,
         redirect: 'error',
         signal: AbortSignal.timeout(timeoutMs),
