@@ -194,7 +194,8 @@ describe('ports', () => {
     expect(s.payouts.map((p) => [p.userId, p.asset, p.amount, p.address])).toEqual(Array.from({ length: 3 }, () => [user, 'ETH', '1', address]));
     // Sent 1, failed 1 (credited back), 1 still pending: 10 − 1 − 1 = 8.
     expect(await balances(user)).toEqual([{ asset: 'ETH', total: '8', available: '8', reserved: '0' }]);
-    expect(await s.lifecycle.recordPayout(stuck.withdrawalId, { outcome: 'failed', reason: 'operator gave up' }, ctx)).toMatchObject({ status: 'failed' });
+    // An operator (never the owner: four-eyes) records what became of it.
+    expect(await s.lifecycle.recordPayout(stuck.withdrawalId, { outcome: 'failed', reason: 'operator gave up' }, { actor: h.adminId, ip: null, requestId: null })).toMatchObject({ status: 'failed' });
     expect(await balances(user)).toEqual([{ asset: 'ETH', total: '9', available: '9', reserved: '0' }]);
     await expectLedgerMatches(user);
   });
