@@ -5,9 +5,10 @@
  * negative; the table's CHECK constraints back this up. Deltas are applied in (account, asset)
  * order, one fixed lock order for every transaction.
  */
-import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
+import { prepared, preparedInsert } from '../../../lib/db/prepared.js';
 import type { Tables } from '../../../lib/db/schema.js';
+import { orderedId } from '../../../lib/ids/ordered-id.js';
 import type { BalanceDelta } from './settlement.js';
 
 export type Executor = Kysely<Tables> | Transaction<Tables>;
@@ -26,11 +27,20 @@ export class BalanceGuardError extends Error {
   }
 }
 
+// The order path's statements, built once (lib/db/prepared.ts): one pair of assets per order.
+const selectTwoBalances = (db: Executor, userId: string, a: string, b: string) => db.selectFrom('trading_balances')
+  .select(['asset', 'total', 'reserved']).where('user_id', '=', userId).where('asset', 'in', [a, b]).orderBy('asset');
+const readTwoBalances = prepared(selectTwoBalances);
+const readTwoBalancesLocked = prepared((db, userId: string, a: string, b: string) => selectTwoBalances(db, userId, a, b).forUpdate());
+
 /** Reads balances (missing rows are zero). `lock` takes row locks on PostgreSQL (FOR UPDATE). */
 export async function readBalances(db: Executor, userId: string, assets: readonly string[], lock: boolean): Promise<Map<string, Balance>> {
-  const rows = await db.selectFrom('trading_balances').select(['asset', 'total', 'reserved'])
-    .where('user_id', '=', userId).where('asset', 'in', [...assets]).orderBy('asset')
-    .$if(lock, (q) => q.forUpdate()).execute();
+  const [a, b] = assets;
+  const rows = assets.length === 2 && a !== undefined && b !== undefined
+    ? (await (lock ? readTwoBalancesLocked : readTwoBalances)(db, userId, a, b)).rows
+    : await db.selectFrom('trading_balances').select(['asset', 'total', 'reserved'])
+      .where('user_id', '=', userId).where('asset', 'in', [...assets]).orderBy('asset')
+      .$if(lock, (q) => q.forUpdate()).execute();
   const out = new Map<string, Balance>();
   for (const asset of assets) out.set(asset, { asset, total: 0n, reserved: 0n });
   for (const row of rows) out.set(row.asset, { asset: row.asset, total: row.total, reserved: row.reserved });
@@ -47,23 +57,28 @@ export async function applyBalanceDeltas(db: Executor, deltas: readonly BalanceD
     if (await guardedUpdate(db, d, now)) continue;
     // No row yet (first credit of this asset), or the guard refused: create the zero row and
     // try once more, so the common case (the row exists) costs one statement.
-    await db.insertInto('trading_balances').values({ user_id: d.userId, asset: d.asset, total: 0n, reserved: 0n, updated_at: now })
-      .onConflict((oc) => oc.columns(['user_id', 'asset']).doNothing()).execute();
+    await insertZeroBalance(db, d.userId, d.asset, now);
     if (!(await guardedUpdate(db, d, now))) throw new BalanceGuardError(d.userId, d.asset);
   }
 }
 
-async function guardedUpdate(db: Executor, d: BalanceDelta, now: bigint): Promise<boolean> {
-  const result = await db.updateTable('trading_balances')
-    .set((eb) => ({ total: eb('total', '+', d.total), reserved: eb('reserved', '+', d.reserved), updated_at: now }))
-    .where('user_id', '=', d.userId).where('asset', '=', d.asset)
+const insertZeroBalance = prepared((db, userId: string, asset: string, now: bigint) =>
+  db.insertInto('trading_balances').values({ user_id: userId, asset, total: 0n, reserved: 0n, updated_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'asset']).doNothing()));
+
+const updateBalanceGuarded = prepared((db, userId: string, asset: string, total: bigint, reserved: bigint, now: bigint) =>
+  db.updateTable('trading_balances')
+    .set((eb) => ({ total: eb('total', '+', total), reserved: eb('reserved', '+', reserved), updated_at: now }))
+    .where('user_id', '=', userId).where('asset', '=', asset)
     .where((eb) => eb.and([
-      eb(eb('total', '+', d.total), '>=', 0n),
-      eb(eb('reserved', '+', d.reserved), '>=', 0n),
-      eb(eb('total', '+', d.total), '>=', eb('reserved', '+', d.reserved)),
-    ]))
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+      eb(eb('total', '+', total), '>=', 0n),
+      eb(eb('reserved', '+', reserved), '>=', 0n),
+      eb(eb('total', '+', total), '>=', eb('reserved', '+', reserved)),
+    ])));
+
+async function guardedUpdate(db: Executor, d: BalanceDelta, now: bigint): Promise<boolean> {
+  const result = await updateBalanceGuarded(db, d.userId, d.asset, d.total, d.reserved, now);
+  return result.numAffectedRows === 1n;
 }
 
 export interface JournalEntry {
@@ -74,16 +89,22 @@ export interface JournalEntry {
   refId: string;
 }
 
+type LedgerRow = Tables['trading_ledger'];
+const insertJournal = preparedInsert<'trading_ledger', LedgerRow>('trading_ledger', ['id', 'user_id', 'asset', 'amount', 'kind', 'ref_id', 'created_at']);
+
+/** Entries get time-ordered ids: they append to the id index instead of scattering across it. */
 export async function appendJournal(db: Executor, entries: readonly JournalEntry[], now: bigint): Promise<void> {
   if (entries.length === 0) return;
-  await db.insertInto('trading_ledger').values(entries.map((e) => ({
-    id: randomUUID(), user_id: e.userId, asset: e.asset, amount: e.amount, kind: e.kind, ref_id: e.refId, created_at: now,
-  }))).execute();
+  await insertJournal(db, entries.map((e) => ({
+    id: orderedId(), user_id: e.userId, asset: e.asset, amount: e.amount, kind: e.kind, ref_id: e.refId, created_at: now,
+  })));
 }
 
+const selectPosition = prepared((db, userId: string, symbol: string) =>
+  db.selectFrom('trading_positions').select('quantity').where('user_id', '=', userId).where('symbol', '=', symbol));
+
 export async function readPosition(db: Executor, userId: string, symbol: string): Promise<bigint> {
-  const row = await db.selectFrom('trading_positions').select('quantity').where('user_id', '=', userId).where('symbol', '=', symbol).executeTakeFirst();
-  return row?.quantity ?? 0n;
+  return (await selectPosition(db, userId, symbol)).rows[0]?.quantity ?? 0n;
 }
 
 export async function listPositions(db: Executor, userId: string): Promise<{ symbol: string; quantity: bigint }[]> {
@@ -92,11 +113,12 @@ export async function listPositions(db: Executor, userId: string): Promise<{ sym
 
 export async function applyPositionDeltas(db: Executor, symbol: string, deltas: readonly { userId: string; quantity: bigint }[], now: bigint): Promise<void> {
   const sorted = [...deltas].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  for (const d of sorted) {
-    await db.insertInto('trading_positions').values({ user_id: d.userId, symbol, quantity: d.quantity, updated_at: now })
-      .onConflict((oc) => oc.columns(['user_id', 'symbol']).doUpdateSet((eb) => ({
-        quantity: eb(eb.ref('trading_positions.quantity'), '+', eb.ref('excluded.quantity')),
-        updated_at: now,
-      }))).execute();
-  }
+  for (const d of sorted) await upsertPosition(db, d.userId, symbol, d.quantity, now);
 }
+
+const upsertPosition = prepared((db, userId: string, symbol: string, quantity: bigint, now: bigint) =>
+  db.insertInto('trading_positions').values({ user_id: userId, symbol, quantity, updated_at: now })
+    .onConflict((oc) => oc.columns(['user_id', 'symbol']).doUpdateSet((eb) => ({
+      quantity: eb(eb.ref('trading_positions.quantity'), '+', eb.ref('excluded.quantity')),
+      updated_at: eb.ref('excluded.updated_at'),
+    }))));

@@ -4,6 +4,7 @@
  * already prevents — could still never fill or cancel the same order twice.
  */
 import type { Selectable } from 'kysely';
+import { prepared, preparedInsert } from '../../../lib/db/prepared.js';
 import type { TradingFillsTable, TradingOrdersTable } from '../../../lib/db/schema.js';
 import type { Executor } from '../ledger/accounts.js';
 import type { OrderStatus } from '../matching/engine.js';
@@ -21,9 +22,26 @@ export class OrderStateError extends Error {
   }
 }
 
+// The statements of every order are built once (lib/db/prepared.ts).
+const selectByClientOrderId = prepared((db, userId: string, clientOrderId: string) =>
+  db.selectFrom('trading_orders').select('id').where('user_id', '=', userId).where('client_order_id', '=', clientOrderId));
+const ORDER_COLUMNS = ['id', 'user_id', 'symbol', 'client_order_id', 'side', 'type', 'time_in_force', 'post_only', 'price', 'quantity',
+  'filled_quantity', 'reserved', 'status', 'seq', 'cancel_reason', 'created_at', 'updated_at'] as const satisfies readonly (keyof OrderRow)[];
+const insertOrderUnlessDuplicate = preparedInsert<'trading_orders', OrderRow>('trading_orders', ORDER_COLUMNS,
+  (insert) => insert.onConflict((oc) => oc.columns(['user_id', 'client_order_id']).doNothing()));
+const updateMakerGuarded = prepared((db, orderId: string, quantity: bigint, reserved: bigint, status: OrderStatus, now: bigint) =>
+  db.updateTable('trading_orders')
+    .set((eb) => ({ filled_quantity: eb('filled_quantity', '+', quantity), reserved, status, updated_at: now }))
+    .where('id', '=', orderId).where('status', 'in', [...OPEN_STATUSES]));
+const cancelGuarded = prepared((db, orderId: string, reason: string, now: bigint) =>
+  db.updateTable('trading_orders').set({ status: 'cancelled', reserved: 0n, cancel_reason: reason, updated_at: now })
+    .where('id', '=', orderId).where('status', 'in', [...OPEN_STATUSES]));
+const FILL_COLUMNS = ['id', 'symbol', 'taker_order_id', 'maker_order_id', 'taker_user_id', 'maker_user_id', 'taker_side', 'price', 'quantity',
+  'quote_amount', 'created_at'] as const satisfies readonly (keyof FillRow)[];
+const insertFillRows = preparedInsert<'trading_fills', FillRow>('trading_fills', FILL_COLUMNS);
+
 export async function clientOrderIdExists(db: Executor, userId: string, clientOrderId: string): Promise<boolean> {
-  const row = await db.selectFrom('trading_orders').select('id').where('user_id', '=', userId).where('client_order_id', '=', clientOrderId).executeTakeFirst();
-  return row !== undefined;
+  return (await selectByClientOrderId(db, userId, clientOrderId)).rows.length > 0;
 }
 
 /**
@@ -32,26 +50,22 @@ export async function clientOrderIdExists(db: Executor, userId: string, clientOr
  * the transaction, so the commands batched with it (orders/worker.ts) go on, on PostgreSQL too.
  */
 export async function insertOrder(db: Executor, row: OrderRow): Promise<boolean> {
-  const result = await db.insertInto('trading_orders').values(row).onConflict((oc) => oc.columns(['user_id', 'client_order_id']).doNothing()).executeTakeFirst();
-  return result.numInsertedOrUpdatedRows === 1n;
+  return (await insertOrderUnlessDuplicate(db, [row])).numAffectedRows === 1n;
 }
 
 /** Records a fill on a resting order: new filled quantity, remaining reservation and status. */
 export async function updateMaker(db: Executor, orderId: string, fill: { quantity: bigint; reserved: bigint; done: boolean }, now: bigint): Promise<void> {
-  const result = await db.updateTable('trading_orders')
-    .set((eb) => ({ filled_quantity: eb('filled_quantity', '+', fill.quantity), reserved: fill.reserved, status: fill.done ? 'filled' : 'partially_filled', updated_at: now }))
-    .where('id', '=', orderId).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new OrderStateError(orderId);
+  const result = await updateMakerGuarded(db, orderId, fill.quantity, fill.reserved, fill.done ? 'filled' : 'partially_filled', now);
+  if (result.numAffectedRows !== 1n) throw new OrderStateError(orderId);
 }
 
 export async function markCancelled(db: Executor, orderId: string, reason: string, now: bigint): Promise<void> {
-  const result = await db.updateTable('trading_orders').set({ status: 'cancelled', reserved: 0n, cancel_reason: reason, updated_at: now })
-    .where('id', '=', orderId).where('status', 'in', [...OPEN_STATUSES]).executeTakeFirst();
-  if (result.numUpdatedRows !== 1n) throw new OrderStateError(orderId);
+  const result = await cancelGuarded(db, orderId, reason, now);
+  if (result.numAffectedRows !== 1n) throw new OrderStateError(orderId);
 }
 
 export async function insertFills(db: Executor, rows: readonly FillRow[]): Promise<void> {
-  if (rows.length > 0) await db.insertInto('trading_fills').values([...rows]).execute();
+  if (rows.length > 0) await insertFillRows(db, rows);
 }
 
 export async function findOrder(db: Executor, orderId: string): Promise<OrderRow | undefined> {

@@ -15,11 +15,11 @@
  * open orders in `seq` order (time priority survives restarts) and re-applies engaged kill
  * switches.
  */
-import { randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { Clock } from '../../../lib/clock/index.js';
 import type { Database } from '../../../lib/db/index.js';
 import type { Tables } from '../../../lib/db/schema.js';
+import { orderedId } from '../../../lib/ids/ordered-id.js';
 import type { ReferencePriceSource } from '../../../lib/pricing/index.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import { instrumentStatus } from '../instruments/registry.js';
@@ -111,7 +111,7 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
 
   async function place(trx: Transaction<Tables>, cmd: PlaceCommand, market: Market): Promise<CommandResult> {
     const placement = await placeInTransaction({
-      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, killSwitches: market.killSwitches, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: randomUUID(), seq: nextSeq, now: BigInt(deps.clock.now()),
+      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, killSwitches: market.killSwitches, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: orderedId(), seq: nextSeq, now: BigInt(deps.clock.now()),
     }, cmd);
     applyMatch(book, placement.taker, placement.result);
     nextSeq = placement.taker.seq + 1n;

@@ -3,6 +3,7 @@
  * with decimal strings (amounts never pass through a JSON number). Anything an admin did not set
  * falls back to the instrument's defaults and the platform's order-rate default.
  */
+import { prepared } from '../../../lib/db/prepared.js';
 import { formatDecimal, parseDecimal } from '../../../lib/money/decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { SelfTradePrevention } from '../matching/engine.js';
@@ -21,8 +22,11 @@ export interface LimitDefaults {
   selfTradePrevention: SelfTradePrevention;
 }
 
+// Read for every order: built once (lib/db/prepared.ts).
+const selectLimits = prepared((db, userId: string) => db.selectFrom('trading_risk_limits').select('limits').where('user_id', '=', userId));
+
 export async function readAccountLimits(db: Executor, userId: string): Promise<AccountLimits> {
-  const row = await db.selectFrom('trading_risk_limits').select('limits').where('user_id', '=', userId).executeTakeFirst();
+  const row = (await selectLimits(db, userId)).rows[0];
   return row ? (JSON.parse(row.limits) as AccountLimits) : {};
 }
 

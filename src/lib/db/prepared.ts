@@ -1,0 +1,88 @@
+/**
+ * Queries built once, executed many times: Kysely's builder and compiler run on the first call
+ * (per dialect), later calls only bind new values into the compiled SQL.
+ *
+ * Why: on the order path, building and compiling about a dozen small statements per order cost
+ * more server CPU than SQLite took to execute them (docs/BENCHMARKS.md, trading). The SQL text
+ * still comes only from Kysely's compiler — nothing here assembles SQL from strings — and every
+ * value is still a bound parameter.
+ *
+ * How: the builder is called once with placeholder objects in place of its value arguments.
+ * Kysely treats them as opaque values and emits one bound parameter for each, in order; the
+ * compiled query keeps the placeholders in its `parameters`, and every execution swaps them for
+ * that call's arguments. A builder therefore may only pass its arguments into the query as
+ * values (`where('id', '=', id)`, `values({ … })`), never branch on them or read them: the
+ * query's shape must not depend on the arguments. Constants inside the builder stay constants.
+ */
+import { createQueryId, type Compilable, type CompiledQuery, type InsertQueryBuilder, type InsertResult, type Kysely, type QueryResult } from 'kysely';
+
+import type { Tables } from './schema.js';
+
+type Executor = Kysely<Tables>;
+
+/** Stands for one value argument while the query is built. */
+class Placeholder {
+  constructor(readonly pick: (args: readonly unknown[]) => unknown) {}
+}
+
+/**
+ * One compiled form per dialect adapter (transactions share their database's adapter), so the
+ * same prepared query serves SQLite and PostgreSQL databases in one process.
+ */
+function compiledPerAdapter(compile: (db: Executor) => CompiledQuery): (db: Executor) => CompiledQuery {
+  const cache = new WeakMap<object, CompiledQuery>();
+  return (db) => {
+    // `getExecutor()` is marked internal in Kysely 0.28 (pinned); its adapter identifies the dialect.
+    const adapter = db.getExecutor().adapter;
+    let compiled = cache.get(adapter);
+    if (!compiled) {
+      compiled = compile(db);
+      cache.set(adapter, compiled);
+    }
+    return compiled;
+  };
+}
+
+function bind<R>(compiled: CompiledQuery, args: readonly unknown[]): CompiledQuery<R> {
+  return {
+    sql: compiled.sql,
+    query: compiled.query,
+    queryId: createQueryId(),
+    parameters: compiled.parameters.map((p) => (p instanceof Placeholder ? p.pick(args) : p)),
+  };
+}
+
+/**
+ * `prepared((db, userId: string) => db.selectFrom('t').selectAll().where('user_id', '=', userId))`
+ * returns `(db, userId) => Promise<QueryResult<Row>>`.
+ */
+export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>): (db: Executor, ...args: A) => Promise<QueryResult<R>> {
+  const placeholders = Array.from({ length: build.length - 1 }, (_, i) => new Placeholder((args) => args[i]));
+  const compiled = compiledPerAdapter((db) => build(db, ...(placeholders as unknown as A)).compile());
+  return (db, ...args) => db.executeQuery(bind<R>(compiled(db), args));
+}
+
+/**
+ * A multi-row INSERT of `rows` (all with the same columns), compiled once per row count. `finish`
+ * adds constant clauses (`onConflict`, `returning`).
+ */
+export function preparedInsert<T extends keyof Tables & string, Row extends object>(
+  table: T,
+  columns: readonly (keyof Row & string)[],
+  finish: (insert: InsertQueryBuilder<Tables, T, InsertResult>) => Compilable<unknown> = (insert) => insert,
+): (db: Executor, rows: readonly Row[]) => Promise<QueryResult<unknown>> {
+  const byCount = new Map<number, (db: Executor) => CompiledQuery>();
+  return async (db, rows) => {
+    let compiled = byCount.get(rows.length);
+    if (!compiled) {
+      const count = rows.length;
+      compiled = compiledPerAdapter((executor) => {
+        const values = Array.from({ length: count }, (_, r) =>
+          Object.fromEntries(columns.map((c) => [c, new Placeholder((args) => (args[r] as Row)[c])])));
+        return finish(executor.insertInto(table).values(values as never)).compile();
+      });
+      byCount.set(count, compiled);
+    }
+    return db.executeQuery(bind(compiled(db), rows));
+  };
+}
