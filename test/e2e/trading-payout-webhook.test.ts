@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('payout webhook', () => {
-  it('signs each payout request and records what the receiver answers; unknown answers leave the withdrawal pending', async () => {
+  it('signs each payout request and records what the receiver answers; unknown answers leave the withdrawal pending (retried later: trading-payout-retry.test.ts)', async () => {
     const user = await h.user();
     await h.deposit(user, 'BTC', '2');
     expect((await h.request('POST', '/v1/withdrawals/addresses', user, { asset: 'BTC', address: ADDRESS })).status).toBe(201);
@@ -71,8 +71,9 @@ describe('payout webhook', () => {
       const verdict = verifyWebhookSignature({ secret: SECRET, header: request.headers[SIGNATURE_HEADER] as string, body: request.body, nowMs: h.clock.now() });
       expect(verdict.ok).toBe(true);
       const body = JSON.parse(request.body) as Record<string, unknown>;
-      expect(body).toMatchObject({ userId: user, asset: 'BTC', address: ADDRESS });
+      expect(body).toMatchObject({ userId: user, asset: 'BTC', address: ADDRESS, attempt: 1 });
       expect(request.headers[WEBHOOK_ID_HEADER]).toBe(body.withdrawalId);
+      expect(request.headers['idempotency-key']).toBe(body.withdrawalId);
       expect(ids).toContain(body.withdrawalId);
       // The signature covers the whole body: another withdrawal id under it does not verify.
       const forged = request.body.replace(String(body.withdrawalId), '00000000-0000-4000-8000-000000000000');
