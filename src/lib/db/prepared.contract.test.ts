@@ -79,6 +79,15 @@ describe.each(backends)('prepared queries on $name', (backend) => {
     expect(await db.kysely.selectFrom('trading_balances').select('user_id').orderBy('user_id').execute()).toHaveLength(2);
   });
 
+  it('refuses a builder that ignores an argument or never receives it', async () => {
+    const ignoresAsset = prepared((db, userId: string, _asset: string) => db.selectFrom('trading_balances').select('total').where('user_id', '=', userId));
+    await expect(ignoresAsset(db.kysely, 'u1', 'USD')).rejects.toThrow(/does not bind each argument/);
+    // A default parameter shortens Function.length: `asset` would be undefined while building.
+    const defaulted = prepared((db, userId: string, asset: string = 'USD') =>
+      db.selectFrom('trading_balances').select('total').where('user_id', '=', userId).where('asset', '=', asset));
+    await expect(defaulted(db.kysely, 'u1', 'BTC')).rejects.toThrow(/does not bind each argument/);
+  });
+
   it('inserts any number of rows, keeps constant clauses (ON CONFLICT) and reports the rows written', async () => {
     expect((await insertBalances(db.kysely, [row('a', 'USD', 1n)])).numAffectedRows).toBe(1n);
     const second = await insertBalances(db.kysely, [row('a', 'USD', 99n), row('b', 'USD', 2n), row('c', 'USD', 3n)]);

@@ -43,6 +43,19 @@ function compiledPerAdapter(compile: (db: Executor) => CompiledQuery): (db: Exec
   };
 }
 
+/**
+ * Refuses a builder whose query does not take each argument exactly as a value: an argument it
+ * ignored, or one it never received (a builder declared with default or rest parameters has a
+ * shorter `length`, so its later arguments would be `undefined` while building).
+ */
+function checked(compiled: CompiledQuery, placeholders: readonly Placeholder[]): CompiledQuery {
+  const used = new Set(compiled.parameters.filter((p) => p instanceof Placeholder));
+  if (placeholders.some((p) => !used.has(p)) || compiled.parameters.some((p) => p === undefined)) {
+    throw new TypeError(`prepared query does not bind each argument as a value: ${compiled.sql}`);
+  }
+  return compiled;
+}
+
 function bind<R>(compiled: CompiledQuery, args: readonly unknown[]): CompiledQuery<R> {
   return {
     sql: compiled.sql,
@@ -58,8 +71,8 @@ function bind<R>(compiled: CompiledQuery, args: readonly unknown[]): CompiledQue
  */
 export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>): (db: Executor, ...args: A) => Promise<QueryResult<R>> {
   const placeholders = Array.from({ length: build.length - 1 }, (_, i) => new Placeholder((args) => args[i]));
-  const compiled = compiledPerAdapter((db) => build(db, ...(placeholders as unknown as A)).compile());
-  return (db, ...args) => db.executeQuery(bind<R>(compiled(db), args));
+  const compiled = compiledPerAdapter((db) => checked(build(db, ...(placeholders as unknown as A)).compile(), placeholders));
+  return async (db, ...args) => db.executeQuery(bind<R>(compiled(db), args));
 }
 
 /**
@@ -77,9 +90,13 @@ export function preparedInsert<T extends keyof Tables & string, Row extends obje
     if (!compiled) {
       const count = rows.length;
       compiled = compiledPerAdapter((executor) => {
-        const values = Array.from({ length: count }, (_, r) =>
-          Object.fromEntries(columns.map((c) => [c, new Placeholder((args) => (args[r] as Row)[c])])));
-        return finish(executor.insertInto(table).values(values as never)).compile();
+        const placeholders: Placeholder[] = [];
+        const values = Array.from({ length: count }, (_, r) => Object.fromEntries(columns.map((c) => {
+          const placeholder = new Placeholder((args) => (args[r] as Row)[c]);
+          placeholders.push(placeholder);
+          return [c, placeholder];
+        })));
+        return checked(finish(executor.insertInto(table).values(values as never)).compile(), placeholders);
       });
       byCount.set(count, compiled);
     }
