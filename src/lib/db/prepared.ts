@@ -72,7 +72,11 @@ function bind<R>(compiled: CompiledQuery, args: readonly unknown[]): CompiledQue
 export function prepared<A extends unknown[], R>(build: (db: Executor, ...args: A) => Compilable<R>): (db: Executor, ...args: A) => Promise<QueryResult<R>> {
   const placeholders = Array.from({ length: build.length - 1 }, (_, i) => new Placeholder((args) => args[i]));
   const compiled = compiledPerAdapter((db) => checked(build(db, ...(placeholders as unknown as A)).compile(), placeholders));
-  return async (db, ...args) => db.executeQuery(bind<R>(compiled(db), args));
+  return async (db, ...args) => {
+    // A default or rest parameter shortens `build.length`: the extra arguments would be ignored.
+    if (args.length !== placeholders.length) throw new TypeError(`prepared query takes ${placeholders.length} values, got ${args.length}`);
+    return db.executeQuery(bind<R>(compiled(db), args));
+  };
 }
 
 /**
