@@ -124,7 +124,9 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
       await recordPayout(row.id, outcome.status === 'sent' ? { outcome: 'sent', txId: outcome.txId } : { outcome: 'failed', reason: outcome.reason }, SYSTEM);
     } catch (error) {
       deps.onError(error, `withdrawal ${due.id}: payout ${deps.payout.name} did not complete`);
-      if (row) await payoutAttemptFailed(row, error);
+      // NOT_PENDING: an operator recorded the outcome while we were sending; nothing to retry.
+      const settled = error instanceof AppError && error.code === 'WITHDRAWAL_NOT_PENDING';
+      if (row && !settled) await payoutAttemptFailed(row, error);
     }
   }
 
