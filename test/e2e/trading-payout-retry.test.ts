@@ -178,6 +178,20 @@ describe('payout retries (one replica, SQLite)', () => {
     expect(await ledgerKinds(h, user)).toEqual(['deposit', 'withdrawal', 'withdrawal-refund']);
   });
 
+  it('flags a withdrawal whose last attempt was claimed by a replica that died before sending or flagging it', async () => {
+    const user = await fundedTrader(h);
+    const { withdrawalId: id } = await withdraw(h, user, '0.12');
+    // The state a crash leaves: attempt MAX claimed (and the wait after it scheduled), nothing more.
+    await h.platform.db.kysely.updateTable('withdrawals')
+      .set({ payout_attempts: BigInt(MAX), payout_next_at: BigInt(h.clock.now() + delayAfterAttempt(DEFAULT_PAYOUT_RETRY, MAX)) }).where('id', '=', id).execute();
+    await h.trading.payoutRetry!.runOnce();
+    expect(await adminView(h, id)).toMatchObject({ payoutFlaggedAt: null });
+    await nextAttempt([h], MAX);
+    expect(await adminView(h, id)).toMatchObject({ status: 'pending', payoutAttempts: MAX, payoutFlaggedAt: new Date(h.clock.now()).toISOString() });
+    expect(receiver.attemptsOf(id)).toEqual([1]);
+    expect((await eventsOf(id)).filter((e) => e.type === 'withdrawal.payout.retries_exhausted')).toHaveLength(1);
+  });
+
   it('retries on its own: the loop\'s timer sends a due attempt without being asked', async () => {
     const user = await fundedTrader(h);
     const { withdrawalId: id } = await withdraw(h, user, '0.13');
