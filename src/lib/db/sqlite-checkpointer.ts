@@ -78,8 +78,6 @@ tick();
 export function startCheckpointer(file: string, options: CheckpointerOptions = {}): Promise<Checkpointer> {
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, driver, intervalMs: options.intervalMs ?? DEFAULT_INTERVAL_MS } });
-  // A database left open must not keep the process alive.
-  worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const checkpointer: Checkpointer = {
     stats: () => new Promise((resolve, reject) => {
@@ -93,12 +91,25 @@ export function startCheckpointer(file: string, options: CheckpointerOptions = {
       worker.postMessage('stats');
     }),
     async stop() {
+      // Referenced again while we wait for it: an unreferenced thread would let the process
+      // exit in the middle of this await.
+      worker.ref();
       worker.postMessage('stop');
       await exited;
     },
   };
   return new Promise((resolve, reject) => {
-    worker.once('message', (m: { kind: string }) => (m.kind === 'ready' ? resolve(checkpointer) : reject(new Error('checkpointer failed to start'))));
+    worker.once('message', (m: { kind: string }) => {
+      if (m.kind !== 'ready') {
+        reject(new Error('checkpointer failed to start'));
+        return;
+      }
+      // From now on a database left open must not keep the process alive. (Until here the
+      // thread stays referenced: the caller awaits its 'ready', and with nothing else pending
+      // the process would exit in the middle of that await.)
+      worker.unref();
+      resolve(checkpointer);
+    });
     worker.once('error', reject);
     worker.once('exit', () => reject(new Error('checkpointer exited before it was ready')));
   });
