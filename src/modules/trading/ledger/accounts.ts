@@ -100,12 +100,6 @@ export async function appendJournal(db: Executor, entries: readonly JournalEntry
   })));
 }
 
-const selectPosition = prepared((db, userId: string, symbol: string) =>
-  db.selectFrom('trading_positions').select('quantity').where('user_id', '=', userId).where('symbol', '=', symbol));
-
-export async function readPosition(db: Executor, userId: string, symbol: string): Promise<bigint> {
-  return (await selectPosition(db, userId, symbol)).rows[0]?.quantity ?? 0n;
-}
 
 export async function listPositions(db: Executor, userId: string): Promise<{ symbol: string; quantity: bigint }[]> {
   return db.selectFrom('trading_positions').select(['symbol', 'quantity']).where('user_id', '=', userId).orderBy('symbol').execute();

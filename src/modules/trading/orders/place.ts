@@ -9,15 +9,16 @@ import type { Transaction } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import type { EngagedSwitches } from '../killswitch/store.js';
-import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, readPosition, type JournalEntry } from '../ledger/accounts.js';
+import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, type JournalEntry } from '../ledger/accounts.js';
 import { reservationOf, settleMatch } from '../ledger/settlement.js';
 import { openQuantity, restingOrder, type OrderBook } from '../matching/book.js';
 import { matchOrder, type IncomingOrder, type MatchResult } from '../matching/engine.js';
 import { evaluateRisk } from '../risk/evaluate.js';
-import { effectiveLimits, readAccountLimits, type LimitDefaults } from '../risk/limits-store.js';
+import { effectiveLimits, type LimitDefaults } from '../risk/limits-store.js';
 import type { OrderRequest, ReferencePrice } from '../risk/types.js';
 import type { PlaceCommand, RejectCode } from './commands.js';
-import { clientOrderIdExists, insertFills, insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
+import { readOrderContext } from './order-context.js';
+import { insertFills, insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
 
 /** An expected refusal, thrown to roll the transaction back; converted to a result outside. */
 export class Rejection extends Error {
@@ -58,16 +59,16 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     quantity: BigInt(cmd.quantity), price: cmd.price === null ? null : BigInt(cmd.price), timeInForce: cmd.timeInForce, postOnly: cmd.postOnly,
   };
   const killSwitch = { global: ctx.killSwitches.global, user: ctx.killSwitches.users.has(order.userId), symbol: ctx.killSwitches.symbol };
-  const limits = effectiveLimits(await readAccountLimits(trx, order.userId), instrument, ctx.limitDefaults);
-  const duplicate = await clientOrderIdExists(trx, order.userId, order.clientOrderId);
+  const account = await readOrderContext(trx, order.userId, order.symbol, order.clientOrderId);
+  const limits = effectiveLimits(account.limits, instrument, ctx.limitDefaults);
   const balances = await readBalances(trx, order.userId, [instrument.base, instrument.quote], ctx.lock);
   const available = (asset: string) => {
     const b = balances.get(asset);
     return b ? b.total - b.reserved : 0n;
   };
   const verdict = evaluateRisk({
-    order, instrument: ctx.instrumentStatus === instrument.status ? instrument : { ...instrument, status: ctx.instrumentStatus }, limits, reference: ctx.reference, book, killSwitch, duplicate, ordersInWindow: cmd.ordersInWindow,
-    account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: await readPosition(trx, order.userId, order.symbol), open: openQuantity(book, order.userId) },
+    order, instrument: ctx.instrumentStatus === instrument.status ? instrument : { ...instrument, status: ctx.instrumentStatus }, limits, reference: ctx.reference, book, killSwitch, duplicate: account.duplicate, ordersInWindow: cmd.ordersInWindow,
+    account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: account.position, open: openQuantity(book, order.userId) },
   });
   if (!verdict.ok) throw new Rejection(verdict.code, verdict.reason);
 

@@ -23,8 +23,6 @@ export class OrderStateError extends Error {
 }
 
 // The statements of every order are built once (lib/db/prepared.ts).
-const selectByClientOrderId = prepared((db, userId: string, clientOrderId: string) =>
-  db.selectFrom('trading_orders').select('id').where('user_id', '=', userId).where('client_order_id', '=', clientOrderId));
 const ORDER_COLUMNS = ['id', 'user_id', 'symbol', 'client_order_id', 'side', 'type', 'time_in_force', 'post_only', 'price', 'quantity',
   'filled_quantity', 'reserved', 'status', 'seq', 'cancel_reason', 'created_at', 'updated_at'] as const satisfies readonly (keyof OrderRow)[];
 const insertOrderUnlessDuplicate = preparedInsert<'trading_orders', OrderRow>('trading_orders', ORDER_COLUMNS,
@@ -39,10 +37,6 @@ const cancelGuarded = prepared((db, orderId: string, reason: string, now: bigint
 const FILL_COLUMNS = ['id', 'symbol', 'taker_order_id', 'maker_order_id', 'taker_user_id', 'maker_user_id', 'taker_side', 'price', 'quantity',
   'quote_amount', 'created_at'] as const satisfies readonly (keyof FillRow)[];
 const insertFillRows = preparedInsert<'trading_fills', FillRow>('trading_fills', FILL_COLUMNS);
-
-export async function clientOrderIdExists(db: Executor, userId: string, clientOrderId: string): Promise<boolean> {
-  return (await selectByClientOrderId(db, userId, clientOrderId)).rows.length > 0;
-}
 
 /**
  * Inserts the order unless its `(user, clientOrderId)` exists (the unique index decides, also

@@ -3,7 +3,6 @@
  * with decimal strings (amounts never pass through a JSON number). Anything an admin did not set
  * falls back to the instrument's defaults and the platform's order-rate default.
  */
-import { prepared } from '../../../lib/db/prepared.js';
 import { formatDecimal, parseDecimal } from '../../../lib/money/decimal.js';
 import type { Instrument } from '../instruments/instrument.js';
 import type { SelfTradePrevention } from '../matching/engine.js';
@@ -22,12 +21,9 @@ export interface LimitDefaults {
   selfTradePrevention: SelfTradePrevention;
 }
 
-// Read for every order: built once (lib/db/prepared.ts).
-const selectLimits = prepared((db, userId: string) => db.selectFrom('trading_risk_limits').select('limits').where('user_id', '=', userId));
-
-export async function readAccountLimits(db: Executor, userId: string): Promise<AccountLimits> {
-  const row = (await selectLimits(db, userId)).rows[0];
-  return row ? (JSON.parse(row.limits) as AccountLimits) : {};
+/** The stored JSON of `trading_risk_limits.limits` (read with the order context, orders/order-context.ts); none: {}. */
+export function parseAccountLimits(stored: string | null): AccountLimits {
+  return stored === null ? {} : (JSON.parse(stored) as AccountLimits);
 }
 
 export async function writeAccountLimits(db: Executor, userId: string, limits: AccountLimits, actor: string, now: number): Promise<void> {
