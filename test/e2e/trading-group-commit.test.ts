@@ -105,6 +105,34 @@ describe.each(['sqlite', 'postgres'] as const)('group commit (%s)', (backend) =>
     expect((await h.request('GET', '/v1/balances', trader)).body).toEqual([{ asset: 'USD', total: '10000', available: '4200', reserved: '5800' }]);
   });
 
+  it('writes a batch\'s fills, journal and positions at its end, yet a later order of the batch sees the position the earlier ones reached', async () => {
+    const seller = await h.user();
+    const buyer = await h.user();
+    await h.deposit(seller, 'ETH', '5');
+    await h.deposit(buyer, 'USD', '10000');
+    const limited = await h.request('PUT', `/v1/admin/risk-limits/${buyer}`, h.adminId, { symbols: { 'ETH-USD': { maxPosition: '1.5' } } });
+    expect(limited.status).toBe(200);
+    // 2 ETH offered at 3,000, above the 2,900 bids the other tests leave resting.
+    const ask: PlaceCommand = { ...bid(seller, 'p-ask'), side: 'sell', quantity: '200000000', price: '300000' };
+    expect(await worker.execute(ask)).toMatchObject({ ok: true, order: { status: 'open' } });
+    // Two buys of 1 ETH in one batch: the first fills (position 1), so the second would make it 2 > 1.5.
+    const buy = (id: string): PlaceCommand => ({ ...bid(buyer, id), price: '300000' });
+    transactions = 0;
+    const [first, second] = await together([buy('p-1'), buy('p-2')]);
+    expect(transactions).toBe(1);
+    expect(first).toMatchObject({ status: 'fulfilled', value: { ok: true, order: { status: 'filled' } } });
+    expect(second).toMatchObject({ status: 'fulfilled', value: { ok: false, code: 'RISK_POSITION_LIMIT' } });
+    const db = h.platform.db.kysely;
+    const positions = await db.selectFrom('trading_positions').select(['user_id', 'quantity']).where('symbol', '=', 'ETH-USD').where('user_id', 'in', [buyer, seller]).execute();
+    expect(new Map(positions.map((p) => [p.user_id, p.quantity]))).toEqual(new Map([[buyer, 100_000_000n], [seller, -100_000_000n]]));
+    const fills = await db.selectFrom('trading_fills').select(['id', 'quantity']).where('taker_user_id', '=', buyer).execute();
+    expect(fills).toEqual([{ id: expect.any(String), quantity: 100_000_000n }]);
+    const journal = await db.selectFrom('trading_ledger').select(['user_id', 'asset', 'amount']).where('ref_id', '=', fills[0]!.id).orderBy('user_id').orderBy('asset').execute();
+    expect(journal).toHaveLength(4);
+    expect(journal.reduce((sum, line) => sum + line.amount, 0n)).toBe(0n); // the USD legs cancel, the ETH legs cancel
+    expect((await h.request('GET', '/v1/positions', buyer)).body).toEqual([{ symbol: 'ETH-USD', quantity: '1' }]);
+  });
+
   it('fails only the command whose write the database refused; the others of its batch are committed', async () => {
     const trader = await h.user();
     await h.deposit(trader, 'USD', '10000');

@@ -92,12 +92,20 @@ export interface JournalEntry {
 type LedgerRow = Tables['trading_ledger'];
 const insertJournal = preparedInsert<'trading_ledger', LedgerRow>('trading_ledger', ['id', 'user_id', 'asset', 'amount', 'kind', 'ref_id', 'created_at']);
 
+export type JournalRow = LedgerRow;
+
 /** Entries get time-ordered ids: they append to the id index instead of scattering across it. */
+export function journalRows(entries: readonly JournalEntry[], now: bigint): JournalRow[] {
+  return entries.map((e) => ({ id: orderedId(), user_id: e.userId, asset: e.asset, amount: e.amount, kind: e.kind, ref_id: e.refId, created_at: now }));
+}
+
+/** One multi-row INSERT (the order path collects a whole group commit's lines first). */
+export async function insertJournalRows(db: Executor, rows: readonly JournalRow[]): Promise<void> {
+  if (rows.length > 0) await insertJournal(db, rows);
+}
+
 export async function appendJournal(db: Executor, entries: readonly JournalEntry[], now: bigint): Promise<void> {
-  if (entries.length === 0) return;
-  await insertJournal(db, entries.map((e) => ({
-    id: orderedId(), user_id: e.userId, asset: e.asset, amount: e.amount, kind: e.kind, ref_id: e.refId, created_at: now,
-  })));
+  await insertJournalRows(db, journalRows(entries, now));
 }
 
 
@@ -105,14 +113,22 @@ export async function listPositions(db: Executor, userId: string): Promise<{ sym
   return db.selectFrom('trading_positions').select(['symbol', 'quantity']).where('user_id', '=', userId).orderBy('symbol').execute();
 }
 
-export async function applyPositionDeltas(db: Executor, symbol: string, deltas: readonly { userId: string; quantity: bigint }[], now: bigint): Promise<void> {
-  const sorted = [...deltas].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
-  for (const d of sorted) await upsertPosition(db, d.userId, symbol, d.quantity, now);
-}
+type PositionRow = Tables['trading_positions'];
+const upsertPositions = preparedInsert<'trading_positions', PositionRow>('trading_positions', ['user_id', 'symbol', 'quantity', 'updated_at'],
+  (insert) => insert.onConflict((oc) => oc.columns(['user_id', 'symbol']).doUpdateSet((eb) => ({
+    quantity: eb(eb.ref('trading_positions.quantity'), '+', eb.ref('excluded.quantity')),
+    updated_at: eb.ref('excluded.updated_at'),
+  }))));
 
-const upsertPosition = prepared((db, userId: string, symbol: string, quantity: bigint, now: bigint) =>
-  db.insertInto('trading_positions').values({ user_id: userId, symbol, quantity, updated_at: now })
-    .onConflict((oc) => oc.columns(['user_id', 'symbol']).doUpdateSet((eb) => ({
-      quantity: eb(eb.ref('trading_positions.quantity'), '+', eb.ref('excluded.quantity')),
-      updated_at: eb.ref('excluded.updated_at'),
-    }))));
+/**
+ * Adds each account's net quantity to its position in `symbol`, in ONE upsert. The deltas are
+ * summed per account first (PostgreSQL refuses an upsert that touches a row twice) and written
+ * in account order (the fixed lock order); zero sums are left out.
+ */
+export async function applyPositionDeltas(db: Executor, symbol: string, deltas: Iterable<{ userId: string; quantity: bigint }>, now: bigint): Promise<void> {
+  const net = new Map<string, bigint>();
+  for (const d of deltas) net.set(d.userId, (net.get(d.userId) ?? 0n) + d.quantity);
+  const rows = [...net].filter(([, q]) => q !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([userId, quantity]) => ({ user_id: userId, symbol, quantity, updated_at: now }));
+  if (rows.length > 0) await upsertPositions(db, rows);
+}

@@ -1,15 +1,16 @@
 /**
  * One order through pre-trade risk and the engine, inside the symbol writer's transaction:
  * read the account state (row-locked on PostgreSQL), evaluate risk (pure), match (pure), then
- * write the order, the makers' new state, the fills, the balance and position deltas and the
- * journal — all or nothing. A rejection throws `Rejection` before any write, so a rejected
+ * write the order, the makers' new state and the balance deltas, and hand the fills, position
+ * deltas and journal lines to the batch (orders/batch-writes.ts: written before the same
+ * COMMIT) — all or nothing. A rejection throws `Rejection` before any write, so a rejected
  * order changes no balance, reservation, order row or book.
  */
 import type { Transaction } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import type { EngagedSwitches } from '../killswitch/store.js';
-import { appendJournal, applyBalanceDeltas, applyPositionDeltas, readBalances, type JournalEntry } from '../ledger/accounts.js';
+import { applyBalanceDeltas, journalRows, readBalances, type JournalEntry } from '../ledger/accounts.js';
 import { reservationOf, settleMatch } from '../ledger/settlement.js';
 import { openQuantity, restingOrder, type OrderBook } from '../matching/book.js';
 import { matchOrder, type IncomingOrder, type MatchResult } from '../matching/engine.js';
@@ -17,8 +18,9 @@ import { evaluateRisk } from '../risk/evaluate.js';
 import { effectiveLimits, type LimitDefaults } from '../risk/limits-store.js';
 import type { OrderRequest, ReferencePrice } from '../risk/types.js';
 import type { PlaceCommand, RejectCode } from './commands.js';
+import { addPositionDeltas, pendingPosition, type BatchWrites } from './batch-writes.js';
 import { readOrderContext } from './order-context.js';
-import { insertFills, insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
+import { insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
 
 /** An expected refusal, thrown to roll the transaction back; converted to a result outside. */
 export class Rejection extends Error {
@@ -43,6 +45,8 @@ export interface PlacementContext {
   readonly orderId: string;
   readonly seq: bigint;
   readonly now: bigint;
+  /** Fills, journal lines and position changes of the batch, written before its COMMIT. */
+  readonly writes: BatchWrites;
 }
 
 export interface Placement {
@@ -68,7 +72,7 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
   };
   const verdict = evaluateRisk({
     order, instrument: ctx.instrumentStatus === instrument.status ? instrument : { ...instrument, status: ctx.instrumentStatus }, limits, reference: ctx.reference, book, killSwitch, duplicate: account.duplicate, ordersInWindow: cmd.ordersInWindow,
-    account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: account.position, open: openQuantity(book, order.userId) },
+    account: { available: { base: available(instrument.base), quote: available(instrument.quote) }, position: account.position + pendingPosition(ctx.writes, order.userId), open: openQuantity(book, order.userId) },
   });
   if (!verdict.ok) throw new Rejection(verdict.code, verdict.reason);
 
@@ -103,12 +107,12 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     taker_user_id: taker.userId, maker_user_id: fill.makerUserId, taker_side: taker.side, price: fill.price, quantity: fill.quantity,
     quote_amount: (fill.price * fill.quantity) / instrument.notionalDivisor, created_at: now,
   }));
-  await insertFills(trx, fills);
   await applyBalanceDeltas(trx, settlement.balances, now);
-  await applyPositionDeltas(trx, order.symbol, settlement.positions, now);
   const journal: JournalEntry[] = settlement.journal.map((line) => ({
     userId: line.userId, asset: line.asset, amount: line.amount, kind: 'trade', refId: (fills[line.fill] as FillRow).id,
   }));
-  await appendJournal(trx, journal, now);
+  ctx.writes.fills.push(...fills);
+  ctx.writes.journal.push(...journalRows(journal, now));
+  addPositionDeltas(ctx.writes, settlement.positions);
   return { taker, result, row, fills };
 }

@@ -7,7 +7,9 @@
  * transaction that holds its writes committed, so "acknowledged" still means "committed", and a
  * crash loses only unanswered commands. Expected refusals (`Rejection`) are raised before a
  * command writes anything, so they need no savepoint; any other error rolls the whole batch
- * back, fails that one command and puts the others back at the head of the queue.
+ * back, fails that one command and puts the others back at the head of the queue. Fills,
+ * journal lines and position changes of the batch are written together after its last command
+ * (orders/batch-writes.ts), one multi-row statement per table.
  *
  * The book is changed as each command succeeds inside the transaction; if the transaction does
  * not commit (or its outcome is unknown, e.g. the connection died during COMMIT) the book is
@@ -32,6 +34,7 @@ import { toReferencePrice } from '../risk/band.js';
 import type { ReferencePrice } from '../risk/types.js';
 import type { LimitDefaults } from '../risk/limits-store.js';
 import type { CancelCommand, CancelWhereCommand, Command, CommandResult, PlaceCommand } from './commands.js';
+import { createBatchWrites, flushBatchWrites, type BatchWrites } from './batch-writes.js';
 import { placeInTransaction, Rejection } from './place.js';
 import { findOrder, lastSeq, markCancelled, OPEN_STATUSES, openOrdersOfSymbol, type OrderRow } from './repository.js';
 import { orderView } from './view.js';
@@ -109,9 +112,9 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
     dirty = false;
   }
 
-  async function place(trx: Transaction<Tables>, cmd: PlaceCommand, market: Market): Promise<CommandResult> {
+  async function place(trx: Transaction<Tables>, cmd: PlaceCommand, market: Market, writes: BatchWrites): Promise<CommandResult> {
     const placement = await placeInTransaction({
-      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, killSwitches: market.killSwitches, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: orderedId(), seq: nextSeq, now: BigInt(deps.clock.now()),
+      trx, instrument, book, reference: market.reference, instrumentStatus: market.status, killSwitches: market.killSwitches, limitDefaults: deps.limitDefaults, lock: db.dialect === 'postgres', orderId: orderedId(), seq: nextSeq, now: BigInt(deps.clock.now()), writes,
     }, cmd);
     applyMatch(book, placement.taker, placement.result);
     nextSeq = placement.taker.seq + 1n;
@@ -160,9 +163,10 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
         ? { reference, status: await instrumentStatus(trx, instrument.symbol), killSwitches: await engagedForSymbol(trx, instrument.symbol) }
         : null;
       const results: CommandResult[] = [];
+      const writes = createBatchWrites();
       for (const [index, { command }] of batch.entries()) {
         try {
-          if (command.op === 'place') results.push(await place(trx, command, market as Market));
+          if (command.op === 'place') results.push(await place(trx, command, market as Market, writes));
           else if (command.op === 'cancel') results.push(await cancel(trx, command));
           else results.push(await cancelWhere(trx, command));
         } catch (error) {
@@ -170,6 +174,7 @@ export async function openSymbolWorker(deps: WorkerDeps): Promise<SymbolWorker> 
           results.push({ ok: false, code: error.code, reason: error.reason });
         }
       }
+      await flushBatchWrites(trx, instrument.symbol, writes, BigInt(deps.clock.now()));
       return results;
     });
   }
