@@ -1,8 +1,9 @@
 /** Prepared queries: same results as the builder, values always bound, on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
-import { databaseBackends, type ThrowawayDatabase } from '../../../test/support/backends.js';
-import { createDatabase, type Database } from './database.js';
+import { databaseBackends } from '../../../test/support/backends.js';
+import { useMigratedDatabase } from '../../../test/support/migrated-database.js';
+import type { Database } from './database.js';
 import { prepared, preparedInsert } from './prepared.js';
 
 const backends = await databaseBackends();
@@ -21,19 +22,11 @@ const insertBalances = preparedInsert<'trading_balances', BalanceRow>('trading_b
 const row = (userId: string, asset: string, total: bigint): BalanceRow => ({ user_id: userId, asset, total, reserved: 0n, updated_at: 1n });
 
 describe.each(backends)('prepared queries on $name', (backend) => {
-  let throwaway: ThrowawayDatabase;
+  const database = useMigratedDatabase(backend);
   let db: Database;
 
-  beforeAll(async () => {
-    throwaway = await backend.provision();
-    db = await createDatabase(throwaway.url);
-    await db.migrate();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await throwaway?.drop();
-  });
   beforeEach(async () => {
+    db = database();
     await db.kysely.deleteFrom('trading_balances').execute();
   });
 

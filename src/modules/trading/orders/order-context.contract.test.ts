@@ -1,20 +1,19 @@
 /** The order context (limits, position, clientOrderId taken) read in one statement, on SQLite and PostgreSQL. */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 
-import { databaseBackends, type ThrowawayDatabase } from '../../../../test/support/backends.js';
-import { createDatabase, type Database } from '../../../lib/db/index.js';
+import { databaseBackends } from '../../../../test/support/backends.js';
+import { useMigratedDatabase } from '../../../../test/support/migrated-database.js';
+import type { Database } from '../../../lib/db/index.js';
 import { readOrderContext } from './order-context.js';
 
 const backends = await databaseBackends();
 
 describe.each(backends)('readOrderContext on $name', (backend) => {
-  let throwaway: ThrowawayDatabase;
+  const database = useMigratedDatabase(backend);
   let db: Database;
 
   beforeAll(async () => {
-    throwaway = await backend.provision();
-    db = await createDatabase(throwaway.url);
-    await db.migrate();
+    db = database();
     await db.kysely.insertInto('trading_risk_limits').values({ user_id: 'alice', limits: JSON.stringify({ maxOrdersPerSecond: 7, symbols: { 'BTC-USD': { maxPosition: '1.5' } } }), updated_by: 'admin', updated_at: 1n }).execute();
     await db.kysely.insertInto('trading_positions').values([
       { user_id: 'alice', symbol: 'BTC-USD', quantity: -12_345n, updated_at: 1n },
@@ -24,10 +23,6 @@ describe.each(backends)('readOrderContext on $name', (backend) => {
       id: 'o-1', user_id: 'alice', symbol: 'BTC-USD', client_order_id: 'taken', side: 'buy', type: 'limit', time_in_force: 'GTC', post_only: 0n,
       price: 4_000_000n, quantity: 10n, filled_quantity: 0n, reserved: 0n, status: 'cancelled', seq: 1n, cancel_reason: 'user', created_at: 1n, updated_at: 1n,
     }).execute();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await throwaway?.drop();
   });
 
   it('reads the stored limits, the signed position and a taken clientOrderId of this account', async () => {
