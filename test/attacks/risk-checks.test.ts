@@ -8,19 +8,33 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../../src/lib/events/index.js';
 import { startTradingHarness, type TradingHarness } from '../e2e/trading-harness.js';
+import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
 
 let h: TradingHarness;
 let alice: string;
 let bob: string;
+let database: ThrowawayDatabase | undefined;
 const events: SecurityEvent[] = [];
 
-beforeAll(async () => {
-  h = await startTradingHarness();
+/** The embedded default (SQLite, in-process state), or PostgreSQL with Redis as replicas run it. */
+async function start(backend: 'sqlite' | 'postgres'): Promise<void> {
+  if (backend === 'postgres') {
+    const adminUrl = await testDatabaseUrl();
+    const redisUrl = await testRedisUrl();
+    if (!adminUrl || !redisUrl) throw new Error('the PostgreSQL run needs Q2_TEST_DATABASE_URL and Q2_TEST_REDIS_URL');
+    database = await createThrowawayPostgres(adminUrl);
+    h = await startTradingHarness({ Q2_DATABASE_URL: database.url, Q2_REDIS_URL: redisUrl });
+  } else {
+    h = await startTradingHarness();
+  }
   await h.reference('BTC-USD', '60000');
-});
-afterAll(async () => {
+}
+
+async function stop(): Promise<void> {
   await h?.platform.stop();
-});
+  await database?.drop();
+  database = undefined;
+}
 beforeEach(async () => {
   h.platform.events.subscribe('risk-test', (event) => {
     events.push(event);
@@ -48,7 +62,16 @@ async function expectRejectedWithoutEffect(code: string, status: number, order: 
 const place = (as: string, body: Record<string, unknown>) => h.order(as, { symbol: 'BTC-USD', ...body });
 const limits = (body: Record<string, unknown>, userId = alice) => h.request('PUT', `/v1/admin/risk-limits/${userId}`, h.adminId, body);
 
-describe('pre-trade risk: every rejection leaves no trace in balances, reservations or the book', () => {
+describe.each(['sqlite', 'postgres'] as const)('pre-trade risk on %s: every rejection leaves no trace in balances, reservations or the book', (backend) => {
+  beforeAll(() => start(backend));
+  afterAll(stop);
+
+  /** The order-rate window is the state store's: the injected clock in memory, Redis's own key expiry there. */
+  async function freshRateWindow(ms: number): Promise<void> {
+    h.clock.advance(ms);
+    if (backend === 'postgres') await new Promise((resolve) => setTimeout(resolve, 1_100));
+  }
+
   it('ORDER_INVALID: off-lot quantity, finer-than-tick price, unknown symbol, notional below minimum', async () => {
     await expectRejectedWithoutEffect('ORDER_INVALID', 400, { side: 'buy', quantity: '0.00015', price: '60000' });
     await expectRejectedWithoutEffect('ORDER_INVALID', 400, { side: 'buy', quantity: '0.1', price: '60000.001' });
@@ -91,14 +114,14 @@ describe('pre-trade risk: every rejection leaves no trace in balances, reservati
 
   it('RISK_ORDER_RATE: more orders per second than the account may send (with Retry-After)', async () => {
     expect((await limits({ maxOrdersPerSecond: 3 })).status).toBe(200);
-    h.clock.advance(2_000); // a fresh rate window
+    await freshRateWindow(2_000);
     for (let i = 0; i < 3; i++) expect((await place(alice, { side: 'buy', quantity: '0.01', price: '58000' })).status).toBe(201);
     const before = await h.snapshot([alice, bob], 'BTC-USD');
     const res = await place(alice, { side: 'buy', quantity: '0.01', price: '58000' });
     expect(res.status).toBe(429);
     expect(res.body.code).toBe('RISK_ORDER_RATE');
     expect(await h.snapshot([alice, bob], 'BTC-USD')).toEqual(before);
-    h.clock.advance(1_001);
+    await freshRateWindow(1_001);
     expect((await place(alice, { side: 'buy', quantity: '0.01', price: '58000' })).status).toBe(201);
   });
 
