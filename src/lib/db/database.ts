@@ -23,6 +23,12 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** The migrations `migrate()` applies; default the registry in `./migrations`. */
   migrations?: Readonly<Record<string, Migration>>;
+  /**
+   * SQLite files only: run WAL checkpoints in a worker thread (sqlite-checkpointer.ts); default
+   * true. Helper connections that only read beside a main one (audit verification workers) pass
+   * false and leave checkpoints to it.
+   */
+  checkpointWorker?: boolean;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -70,7 +76,7 @@ export async function createDatabase(url: string, options: DatabaseOptions = {})
   let dialect: KyselyDialect;
   let closeDialect = async (): Promise<void> => {};
   if (target.dialect === 'sqlite') {
-    const opened = openSqlite(target.path);
+    const opened = openSqlite(target.path, { checkpointWorker: options.checkpointWorker ?? true });
     dialect = opened.dialect;
     closeDialect = opened.close;
   } else {

@@ -73,6 +73,16 @@ describe('SQLite checkpoint worker', () => {
     }
   });
 
+  it('a helper connection opened with checkpointWorker: false keeps SQLite\'s own checkpoints', async () => {
+    const db = await createDatabase(`sqlite:${path.join(dir, 'reader.db')}`, { checkpointWorker: false });
+    try {
+      const { rows } = await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(db.kysely);
+      expect(Number(rows[0]?.wal_autocheckpoint)).toBe(1000);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('an in-memory database has no worker and keeps SQLite\'s default', async () => {
     const db = await createDatabase('sqlite::memory:');
     try {

@@ -39,13 +39,13 @@ export interface OpenedSqlite {
   close(): Promise<void>;
 }
 
-/** The connection opens on first use; a file database gets its checkpoint worker then. */
-export function openSqlite(path: string): OpenedSqlite {
+/** The connection opens on first use; a file database gets its checkpoint worker then (unless told not to). */
+export function openSqlite(path: string, options: { checkpointWorker: boolean } = { checkpointWorker: true }): OpenedSqlite {
   let checkpointer: Promise<Checkpointer | null> = Promise.resolve(null);
   const dialect = new Q2SqliteDialect({
     database: async () => {
       const db = openConnection(path);
-      if (path === MEMORY) return db;
+      if (path === MEMORY || !options.checkpointWorker) return db;
       checkpointer = startCheckpointer(resolve(path)).then(
         (started) => {
           // The worker checkpoints from now on; the connection's own automatic checkpoint is

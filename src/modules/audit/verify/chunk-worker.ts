@@ -17,7 +17,8 @@ type Request = { id: number; job: ChunkJob } | { close: true };
 const port = parentPort;
 if (port === null) throw new Error('chunk-worker.js runs only as a worker thread');
 const { databaseUrl } = workerData as { databaseUrl: string };
-const db = await createDatabase(databaseUrl);
+// A reader beside the main connection: checkpoints stay with the main one.
+const db = await createDatabase(databaseUrl, { checkpointWorker: false });
 const store = createAuditStore(db);
 let running = 0;
 let closing = false;
