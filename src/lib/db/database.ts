@@ -9,7 +9,7 @@ import { Kysely, Migrator, sql, type Dialect as KyselyDialect, type Migration } 
 import { migrations } from './migrations/index.js';
 import { openPostgres } from './postgres.js';
 import type { Tables } from './schema.js';
-import { openSqlite } from './sqlite.js';
+import { DEFAULT_SQLITE_OPTIONS, openSqlite } from './sqlite.js';
 
 export interface DatabaseLogger {
   info(obj: object, msg?: string): void;
@@ -29,6 +29,8 @@ export interface DatabaseOptions {
    * false and leave checkpoints to it.
    */
   checkpointWorker?: boolean;
+  /** SQLite files only: start that worker this long after opening; default 2 s (sqlite.ts). */
+  checkpointWorkerDelayMs?: number;
 }
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -76,7 +78,10 @@ export async function createDatabase(url: string, options: DatabaseOptions = {})
   let dialect: KyselyDialect;
   let closeDialect = async (): Promise<void> => {};
   if (target.dialect === 'sqlite') {
-    const opened = openSqlite(target.path, { checkpointWorker: options.checkpointWorker ?? true });
+    const opened = openSqlite(target.path, {
+      checkpointWorker: options.checkpointWorker ?? DEFAULT_SQLITE_OPTIONS.checkpointWorker,
+      checkpointWorkerDelayMs: options.checkpointWorkerDelayMs ?? DEFAULT_SQLITE_OPTIONS.checkpointWorkerDelayMs,
+    });
     dialect = opened.dialect;
     closeDialect = opened.close;
   } else {

@@ -6,7 +6,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { createDatabase } from './database.js';
+import { createDatabase, type Database } from './database.js';
 import { FALLBACK_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'q2-checkpointer-'));
@@ -33,8 +33,10 @@ describe('SQLite checkpoint worker', () => {
     const checkpointer = await startCheckpointer(file, { intervalMs: 10 });
     try {
       const insert = writer.prepare('INSERT INTO t (payload) VALUES (?)');
-      for (let i = 0; i < 300; i++) insert.run(Buffer.alloc(4096, i % 256)); // ≈ 300+ pages of WAL
-      const stats = await until(() => checkpointer.stats(), (s) => s.framesCopied >= 300);
+      for (let i = 0; i < 300; i++) insert.run(Buffer.alloc(4096, i % 256)); // ≈ 600 pages of WAL (each row overflows a page)
+      // Done when a run that started after the last insert found the whole WAL copied.
+      const runsAtEnd = (await checkpointer.stats()).runs;
+      const stats = await until(() => checkpointer.stats(), (s) => s.runs > runsAtEnd + 1 && s.walFrames > 0 && s.checkpointedFrames === s.walFrames);
       expect(stats.runs).toBeGreaterThan(0);
       expect(stats.errors).toBe(0);
       expect(statSync(file).size).toBeGreaterThan(sizeBefore + 300 * 4096);
@@ -61,16 +63,27 @@ describe('SQLite checkpoint worker', () => {
     await expect(startCheckpointer(path.join(dir, 'absent.db'))).rejects.toThrow();
   });
 
-  it('a file database runs with the worker and only a 10,000-page backstop on its own connection', async () => {
-    const db = await createDatabase(`sqlite:${path.join(dir, 'platform.db')}`);
+  const autocheckpoint = async (db: Database) =>
+    Number((await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(db.kysely)).rows[0]?.wal_autocheckpoint);
+
+  it('a file database gets the worker after its delay, and then only a 10,000-page backstop on its own connection', async () => {
+    const db = await createDatabase(`sqlite:${path.join(dir, 'platform.db')}`, { checkpointWorkerDelayMs: 50 });
     try {
-      const { rows } = await sql<{ wal_autocheckpoint: bigint }>`pragma wal_autocheckpoint`.execute(db.kysely);
-      expect(Number(rows[0]?.wal_autocheckpoint)).toBe(FALLBACK_PAGES);
+      // Until the worker runs, SQLite's own checkpoints stay (a short-lived handle never starts a thread).
+      expect(await autocheckpoint(db)).toBe(1000);
+      await until(() => autocheckpoint(db), (pages) => pages === FALLBACK_PAGES);
       await db.migrate();
       await db.ping();
     } finally {
       await db.close();
     }
+  });
+
+  it('a handle closed before the delay keeps SQLite\'s own checkpoints and closes without waiting for the delay', async () => {
+    const db = await createDatabase(`sqlite:${path.join(dir, 'short.db')}`, { checkpointWorkerDelayMs: 60_000 });
+    await db.ping();
+    expect(await autocheckpoint(db)).toBe(1000);
+    await db.close();
   });
 
   it('a helper connection opened with checkpointWorker: false keeps SQLite\'s own checkpoints', async () => {

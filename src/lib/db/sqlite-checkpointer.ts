@@ -30,9 +30,19 @@ export interface CheckpointerOptions {
   readonly intervalMs?: number;
 }
 
+export interface CheckpointStats {
+  readonly runs: number;
+  readonly errors: number;
+  readonly walFrames: number;
+  readonly checkpointedFrames: number;
+}
+
 export interface Checkpointer {
-  /** Checkpoints run so far and WAL frames they copied (diagnostics and tests). */
-  stats(): Promise<{ runs: number; framesCopied: number; errors: number }>;
+  /**
+   * Checkpoints run so far, failed ones, and the last run's WAL size and how much of it is in
+   * the database file (frames; equal when the last run left nothing to copy).
+   */
+  stats(): Promise<CheckpointStats>;
   /** Stops the worker after its current checkpoint; resolves when the thread has exited. */
   stop(): Promise<void>;
 }
@@ -43,14 +53,15 @@ const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 1000');
-let runs = 0, framesCopied = 0, errors = 0, stopping = false, timer = null;
+let runs = 0, errors = 0, walFrames = 0, checkpointedFrames = 0, stopping = false, timer = null;
 function tick() {
   timer = null;
   if (stopping) return;
   try {
     const [row] = db.pragma('wal_checkpoint(PASSIVE)');
     runs++;
-    if (row && row.checkpointed > 0) framesCopied += row.checkpointed;
+    walFrames = row ? row.log : 0;
+    checkpointedFrames = row ? row.checkpointed : 0;
   } catch {
     // SQLITE_BUSY and the like: the next tick tries again; the backstop bounds the WAL meanwhile.
     errors++;
@@ -58,7 +69,7 @@ function tick() {
   timer = setTimeout(tick, workerData.intervalMs);
 }
 parentPort.on('message', (m) => {
-  if (m === 'stats') parentPort.postMessage({ kind: 'stats', runs, framesCopied, errors });
+  if (m === 'stats') parentPort.postMessage({ kind: 'stats', runs, errors, walFrames, checkpointedFrames });
   if (m === 'stop') {
     stopping = true;
     if (timer) clearTimeout(timer);
@@ -81,10 +92,10 @@ export function startCheckpointer(file: string, options: CheckpointerOptions = {
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
   const checkpointer: Checkpointer = {
     stats: () => new Promise((resolve, reject) => {
-      const onMessage = (m: { kind: string; runs?: number; framesCopied?: number; errors?: number }) => {
+      const onMessage = (m: Partial<CheckpointStats> & { kind: string }) => {
         if (m.kind !== 'stats') return;
         worker.off('message', onMessage);
-        resolve({ runs: m.runs ?? 0, framesCopied: m.framesCopied ?? 0, errors: m.errors ?? 0 });
+        resolve({ runs: m.runs ?? 0, errors: m.errors ?? 0, walFrames: m.walFrames ?? 0, checkpointedFrames: m.checkpointedFrames ?? 0 });
       };
       worker.on('message', onMessage);
       exited.then(() => reject(new Error('checkpointer stopped')), reject);

@@ -39,27 +39,58 @@ export interface OpenedSqlite {
   close(): Promise<void>;
 }
 
-/** The connection opens on first use; a file database gets its checkpoint worker then (unless told not to). */
-export function openSqlite(path: string, options: { checkpointWorker: boolean } = { checkpointWorker: true }): OpenedSqlite {
+export interface SqliteOptions {
+  /** Run WAL checkpoints in a worker thread (sqlite-checkpointer.ts). */
+  readonly checkpointWorker: boolean;
+  /**
+   * Start the worker this long after the connection opens. Starting a thread costs ≈ 50 ms, which
+   * short-lived handles (CLI commands, tests) would pay for nothing: they close before their WAL
+   * reaches SQLite's own 1,000-page checkpoint. A server is past the delay in seconds.
+   */
+  readonly checkpointWorkerDelayMs: number;
+}
+
+export const DEFAULT_SQLITE_OPTIONS: SqliteOptions = { checkpointWorker: true, checkpointWorkerDelayMs: 2_000 };
+
+/** The connection opens on first use; a file database gets its checkpoint worker a little later. */
+export function openSqlite(path: string, options: SqliteOptions = DEFAULT_SQLITE_OPTIONS): OpenedSqlite {
   let checkpointer: Promise<Checkpointer | null> = Promise.resolve(null);
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  const start = (db: BetterSqlite3.Database) => {
+    timer = undefined;
+    if (closed) return;
+    checkpointer = startCheckpointer(resolve(path)).then(
+      async (started) => {
+        if (closed || !db.open) {
+          await started.stop();
+          return null;
+        }
+        // The worker checkpoints from now on; the connection's own automatic checkpoint is only
+        // the backstop that bounds the WAL if the worker stops.
+        db.pragma('wal_autocheckpoint = 10000'); // FALLBACK_PAGES
+        return started;
+      },
+      () => null, // no worker: SQLite's automatic checkpoints (1,000 pages) stay as they are
+    );
+  };
   const dialect = new Q2SqliteDialect({
     database: async () => {
       const db = openConnection(path);
       if (path === MEMORY || !options.checkpointWorker) return db;
-      checkpointer = startCheckpointer(resolve(path)).then(
-        (started) => {
-          // The worker checkpoints from now on; the connection's own automatic checkpoint is
-          // only the backstop that bounds the WAL if the worker stops.
-          db.pragma('wal_autocheckpoint = 10000'); // FALLBACK_PAGES
-          return started;
-        },
-        () => null, // no worker: SQLite's automatic checkpoints (1,000 pages) stay as they are
-      );
-      await checkpointer;
+      timer = setTimeout(() => start(db), options.checkpointWorkerDelayMs);
+      timer.unref();
       return db;
     },
   });
-  return { dialect, close: async () => (await checkpointer)?.stop() };
+  return {
+    dialect,
+    close: async () => {
+      closed = true;
+      if (timer) clearTimeout(timer);
+      await (await checkpointer)?.stop();
+    },
+  };
 }
 
 function openConnection(path: string): BetterSqlite3.Database {
