@@ -14,10 +14,10 @@
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { createManualClock } from '../../src/lib/clock/index.js';
-import { createDatabase, type Database } from '../../src/lib/db/index.js';
+import type { Database } from '../../src/lib/db/index.js';
 import {
   createAuditLogger, generateAuditKeys, leafHash, signTreeHead, verifyInclusion, verifyTreeHead, type AuditLogger, type SignedTreeHead,
 } from '../../src/modules/audit/index.js';
@@ -27,7 +27,8 @@ import { createAuditStore } from '../../src/modules/audit/store/audit-store.js';
 import { fromEntryRow } from '../../src/modules/audit/store/rows.js';
 import { verifyChunk } from '../../src/modules/audit/verify/chunk.js';
 import { inProcessChunkRunner } from '../../src/modules/audit/verify/parallel.js';
-import { databaseBackends, type ThrowawayDatabase } from '../support/backends.js';
+import { databaseBackends } from '../support/backends.js';
+import { useMigratedDatabase } from '../support/migrated-database.js';
 
 const backends = await databaseBackends();
 const keys = generateAuditKeys();
@@ -36,7 +37,6 @@ const modes = [{ name: 'sequential', parallel: false }, { name: 'parallel', para
 const cases = backends.flatMap((backend) => modes.map((mode) => ({ name: backend.name, mode: mode.name, parallel: mode.parallel, backend })));
 
 describe.each(cases)('audit log tampering on $name, $mode verification', ({ backend, parallel }) => {
-  let throwaway: ThrowawayDatabase;
   let db: Database;
   /** Logger options selecting the verifier under test. */
   const verifier = () => (parallel
@@ -44,14 +44,9 @@ describe.each(cases)('audit log tampering on $name, $mode verification', ({ back
     : {});
   const clock = createManualClock(Date.UTC(2026, 2, 1));
 
-  beforeAll(async () => {
-    throwaway = await backend.provision();
-    db = await createDatabase(throwaway.url);
-    await db.migrate();
-  });
-  afterAll(async () => {
-    await db?.close();
-    await throwaway?.drop();
+  const database = useMigratedDatabase(backend);
+  beforeAll(() => {
+    db = database();
   });
 
   /** A fresh 40-entry log. The logger returned is "another process": it has no memory of sizes. */

@@ -7,34 +7,25 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { SecurityEvent } from '../../src/lib/events/index.js';
-import { startTradingHarness, type TradingHarness } from '../e2e/trading-harness.js';
-import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
+import { startTradingHarnessOn, type TradingHarness } from '../e2e/trading-harness.js';
 
 let h: TradingHarness;
 let alice: string;
 let bob: string;
-let database: ThrowawayDatabase | undefined;
+let stopHarness: (() => Promise<void>) | undefined;
 const events: SecurityEvent[] = [];
 
 /** The embedded default (SQLite, in-process state), or PostgreSQL with Redis as replicas run it. */
 async function start(backend: 'sqlite' | 'postgres'): Promise<void> {
-  if (backend === 'postgres') {
-    const adminUrl = await testDatabaseUrl();
-    const redisUrl = await testRedisUrl();
-    if (!adminUrl || !redisUrl) throw new Error('the PostgreSQL run needs Q2_TEST_DATABASE_URL and Q2_TEST_REDIS_URL');
-    database = await createThrowawayPostgres(adminUrl);
-    h = await startTradingHarness({ Q2_DATABASE_URL: database.url, Q2_REDIS_URL: redisUrl });
-  } else {
-    h = await startTradingHarness();
-  }
+  ({ h, stop: stopHarness } = await startTradingHarnessOn(backend));
   await h.reference('BTC-USD', '60000');
 }
 
 async function stop(): Promise<void> {
-  await h?.platform.stop();
-  await database?.drop();
-  database = undefined;
+  await stopHarness?.();
+  stopHarness = undefined;
 }
+
 beforeEach(async () => {
   h.platform.events.subscribe('risk-test', (event) => {
     events.push(event);

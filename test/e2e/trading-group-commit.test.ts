@@ -13,14 +13,13 @@ import type { Instrument } from '../../src/modules/trading/index.js';
 import type { Command, CommandResult, PlaceCommand } from '../../src/modules/trading/orders/commands.js';
 import { openSymbolWorker, type SymbolWorker } from '../../src/modules/trading/orders/worker.js';
 import { createAdminReferenceSource } from '../../src/modules/trading/reference/admin-source.js';
-import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
-import { startTradingHarness, type TradingHarness } from './trading-harness.js';
+import { startTradingHarnessOn, type TradingHarness } from './trading-harness.js';
 
 let h: TradingHarness;
 let instrument: Instrument;
 let transactions = 0;
 let worker: SymbolWorker;
-let database: ThrowawayDatabase | undefined;
+let stopHarness: (() => Promise<void>) | undefined;
 const refused: string[] = [];
 
 /** The platform's database, counting the transactions the worker opens. */
@@ -51,15 +50,7 @@ async function poisonTrigger(db: Database): Promise<void> {
 }
 
 async function start(backend: 'sqlite' | 'postgres'): Promise<void> {
-  if (backend === 'postgres') {
-    const adminUrl = await testDatabaseUrl();
-    const redisUrl = await testRedisUrl();
-    if (!adminUrl || !redisUrl) throw new Error('the PostgreSQL run needs Q2_TEST_DATABASE_URL and Q2_TEST_REDIS_URL');
-    database = await createThrowawayPostgres(adminUrl);
-    h = await startTradingHarness({ Q2_DATABASE_URL: database.url, Q2_REDIS_URL: redisUrl });
-  } else {
-    h = await startTradingHarness();
-  }
+  ({ h, stop: stopHarness } = await startTradingHarnessOn(backend));
   // ETH-USD is used by this file only, through its own worker (the platform's stays unused).
   await h.reference('ETH-USD', '3000');
   instrument = h.trading.instruments.get('ETH-USD')!;
@@ -73,9 +64,8 @@ async function start(backend: 'sqlite' | 'postgres'): Promise<void> {
 }
 
 async function stop(): Promise<void> {
-  await h?.platform.stop();
-  await database?.drop();
-  database = undefined;
+  await stopHarness?.();
+  stopHarness = undefined;
 }
 
 const bid = (userId: string, clientOrderId: string): PlaceCommand => ({

@@ -21,6 +21,7 @@ import path from 'node:path';
 import { loadConfig } from '../../src/lib/config/index.js';
 import { createLogger } from '../../src/lib/log/index.js';
 import { createPlatform, type Platform } from '../../src/server/platform.js';
+import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl } from '../support/backends.js';
 
 export type ManualClock = ReturnType<typeof createManualClock>;
 
@@ -50,6 +51,29 @@ function authenticator(clock: ManualClock, roles: Map<string, Role[]>) {
       return { kind: 'apikey', userId, roles: ['trader'], apiKeyId: `key-${userId}`, scopes: scopes.split(',').filter(Boolean) as ApiKeyScope[], amr: [], authTime: 0 };
     }
     return { kind: 'user', userId, roles: roles.get(userId) ?? ['trader'], sessionId: 's', amr: ['pwd', 'otp', 'mfa'], authTime: stale ? clock.now() - 10 * 60_000 : clock.now() };
+  };
+}
+
+/**
+ * The embedded default (SQLite, in-process state), or a throwaway PostgreSQL database with Redis
+ * as replicas run it. `stop()` closes the platform and drops that database.
+ */
+export async function startTradingHarnessOn(backend: 'sqlite' | 'postgres'): Promise<{ h: TradingHarness; stop(): Promise<void> }> {
+  if (backend === 'sqlite') {
+    const h = await startTradingHarness();
+    return { h, stop: () => h.platform.stop() };
+  }
+  const adminUrl = await testDatabaseUrl();
+  const redisUrl = await testRedisUrl();
+  if (!adminUrl || !redisUrl) throw new Error('the PostgreSQL run needs Q2_TEST_DATABASE_URL and Q2_TEST_REDIS_URL');
+  const database = await createThrowawayPostgres(adminUrl);
+  const h = await startTradingHarness({ Q2_DATABASE_URL: database.url, Q2_REDIS_URL: redisUrl });
+  return {
+    h,
+    stop: async () => {
+      await h.platform.stop();
+      await database.drop();
+    },
   };
 }
 

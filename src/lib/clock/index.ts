@@ -19,3 +19,11 @@ export function createManualClock(startMs = Date.UTC(2026, 0, 1)): Clock & { adv
     },
   };
 }
+
+/**
+ * Exponential backoff for retries: `baseMs` after attempt 1, doubling after each further one,
+ * never more than `maxMs`. One formula for every sender that retries (alert webhook, payouts).
+ */
+export function exponentialBackoffMs(attempt: number, baseMs: number, maxMs: number): number {
+  return Math.min(baseMs * 2 ** Math.max(0, attempt - 1), maxMs);
+}

@@ -86,18 +86,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   if (new URL(publicUrl).pathname !== '/' || new URL(publicUrl).search) {
     throw new ConfigError('Q2_PUBLIC_URL', 'must be an origin (scheme, host, port) without a path');
   }
-  const alertWebhookSecret = get('Q2_ALERT_WEBHOOK_SECRET');
-  if (get('Q2_ALERT_WEBHOOK_URL') && !alertWebhookSecret) {
-    throw new ConfigError('Q2_ALERT_WEBHOOK_SECRET', 'required when Q2_ALERT_WEBHOOK_URL is set (alerts are signed)');
-  }
-  if (alertWebhookSecret !== undefined && alertWebhookSecret.length < 32) {
-    throw new ConfigError('Q2_ALERT_WEBHOOK_SECRET', 'must be at least 32 characters');
-  }
+  /** A signed webhook's secret: required with its URL, never short enough to guess. */
+  const webhookSecret = (urlVar: string, secretVar: string, what: string): string | undefined => {
+    const secret = get(secretVar);
+    if (get(urlVar) && !secret) throw new ConfigError(secretVar, `required when ${urlVar} is set (${what} are signed)`);
+    if (secret !== undefined && secret.length < 32) throw new ConfigError(secretVar, 'must be at least 32 characters');
+    return secret;
+  };
+  const alertWebhookSecret = webhookSecret('Q2_ALERT_WEBHOOK_URL', 'Q2_ALERT_WEBHOOK_SECRET', 'alerts');
   // Withdrawal payouts move money: never sent unsigned, never with a guessable secret.
   const payoutWebhookUrl = get('Q2_PAYOUT_WEBHOOK_URL');
-  const payoutWebhookSecret = get('Q2_PAYOUT_WEBHOOK_SECRET');
-  if (payoutWebhookUrl && !payoutWebhookSecret) throw new ConfigError('Q2_PAYOUT_WEBHOOK_SECRET', 'required when Q2_PAYOUT_WEBHOOK_URL is set (payouts are signed)');
-  if (payoutWebhookSecret !== undefined && payoutWebhookSecret.length < 32) throw new ConfigError('Q2_PAYOUT_WEBHOOK_SECRET', 'must be at least 32 characters');
+  const payoutWebhookSecret = webhookSecret('Q2_PAYOUT_WEBHOOK_URL', 'Q2_PAYOUT_WEBHOOK_SECRET', 'payouts');
   const redisUrl = get('Q2_REDIS_URL');
   const smtpUrl = get('Q2_SMTP_URL');
   const syslogUrl = get('Q2_SYSLOG_URL');

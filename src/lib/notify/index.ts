@@ -9,5 +9,6 @@ export {
   WEBHOOK_ID_HEADER,
   signWebhook,
   verifyWebhookSignature,
+  webhookEndpoint,
   type WebhookSignatureVerdict,
 } from './webhook-signature.js';

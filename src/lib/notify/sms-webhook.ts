@@ -13,9 +13,9 @@ import { randomUUID } from 'node:crypto';
 
 import type { Clock } from '../clock/index.js';
 import { AppError } from '../errors/index.js';
-import { assertPhoneNumber, isLoopbackHost } from './recipients.js';
+import { assertPhoneNumber } from './recipients.js';
 import type { SmsSender } from './types.js';
-import { SIGNATURE_HEADER, WEBHOOK_ID_HEADER, signWebhook } from './webhook-signature.js';
+import { SIGNATURE_HEADER, WEBHOOK_ID_HEADER, signWebhook, webhookEndpoint } from './webhook-signature.js';
 
 export interface WebhookSmsSenderOptions {
   url: string;
@@ -27,17 +27,8 @@ export interface WebhookSmsSenderOptions {
   fetch?: typeof fetch;
 }
 
-/** Shortest accepted secret: a guessable secret would let anyone forge provider calls. */
-const MIN_SECRET_LENGTH = 16;
-
 export function createWebhookSmsSender(options: WebhookSmsSenderOptions): SmsSender {
-  const url = new URL(options.url);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new TypeError('SMS webhook URL must use https:// (http:// only to loopback)');
-  }
-  if (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH) {
-    throw new TypeError(`SMS webhook secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
+  const url = webhookEndpoint('SMS', options.url, options.secret);
   const doFetch = options.fetch ?? fetch;
   const timeoutMs = options.timeoutMs ?? 10_000;
 

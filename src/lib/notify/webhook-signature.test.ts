@@ -2,7 +2,7 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 
-import { signWebhook, verifyWebhookSignature } from './webhook-signature.js';
+import { signWebhook, verifyWebhookSignature, webhookEndpoint } from './webhook-signature.js';
 
 const secret = 'whsec-test-0123456789abcdef';
 const body = JSON.stringify({ id: 'x', to: '+4915112345678', text: 'hi' });
@@ -45,5 +45,26 @@ describe('webhook signatures', () => {
     const good = signWebhook(secret, body, now).split(',')[1];
     const header = `t=${t},v1=${'0'.repeat(64)},${good}`;
     expect(verifyWebhookSignature({ secret, header, body, nowMs: now })).toMatchObject({ ok: true });
+  });
+});
+
+describe('webhookEndpoint (every signed outbound webhook: SMS, payouts)', () => {
+  const secret = 's'.repeat(16);
+
+  it('accepts https anywhere and plain http only to loopback', () => {
+    expect(webhookEndpoint('payout', 'https://custody.example/payouts', secret).href).toBe('https://custody.example/payouts');
+    for (const local of ['http://127.0.0.1:9000/p', 'http://[::1]:9000/p', 'http://localhost:9000/p']) {
+      expect(webhookEndpoint('payout', local, secret).protocol).toBe('http:');
+    }
+  });
+
+  it('refuses plain http to any other host, and other schemes (the bodies carry codes and addresses)', () => {
+    for (const remote of ['http://custody.example/payouts', 'http://10.0.0.5/p', 'ftp://custody.example/p']) {
+      expect(() => webhookEndpoint('payout', remote, secret)).toThrow('payout webhook URL must use https:// (http:// only to loopback)');
+    }
+  });
+
+  it('refuses a secret shorter than 16 characters', () => {
+    expect(() => webhookEndpoint('SMS', 'https://sms.example/send', 's'.repeat(15))).toThrow('SMS webhook secret must be at least 16 characters');
   });
 });

@@ -11,11 +11,33 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
+import { isLoopbackHost } from './recipients.js';
+
 export const SIGNATURE_HEADER = 'x-q2-signature';
 export const WEBHOOK_ID_HEADER = 'x-q2-webhook-id';
 
 function mac(secret: string, timestampS: number, body: string): Buffer {
   return createHmac('sha256', secret).update(`${timestampS}.`, 'utf8').update(body, 'utf8').digest();
+}
+
+/** Shortest accepted signing secret: a guessable secret would let anyone forge the sender's calls. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 16;
+
+/**
+ * The endpoint of a signed outbound webhook (SMS provider, payout service), checked once for
+ * every sender: https, or plain http only to loopback (the bodies carry codes and destination
+ * addresses), and a secret of at least MIN_WEBHOOK_SECRET_LENGTH characters. `label` names the
+ * sender in the TypeError.
+ */
+export function webhookEndpoint(label: string, url: string, secret: string): URL {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+    throw new TypeError(`${label} webhook URL must use https:// (http:// only to loopback)`);
+  }
+  if (typeof secret !== 'string' || secret.length < MIN_WEBHOOK_SECRET_LENGTH) {
+    throw new TypeError(`${label} webhook secret must be at least ${MIN_WEBHOOK_SECRET_LENGTH} characters`);
+  }
+  return parsed;
 }
 
 /** The `X-Q2-Signature` value for `body` sent at `nowMs`. */

@@ -6,7 +6,7 @@
  * Never on the request path: `send` only queues; deliveries run one at a time in the
  * background. The receiver deduplicates retries by `X-Q2-Webhook-Id` (the alert id).
  */
-import type { Clock } from '../../../lib/clock/index.js';
+import { exponentialBackoffMs, type Clock } from '../../../lib/clock/index.js';
 import type { Logger } from '../../../lib/log/index.js';
 import { SIGNATURE_HEADER, signWebhook, WEBHOOK_ID_HEADER } from '../../../lib/notify/webhook-signature.js';
 import type { Alert } from '../store/alert-store.js';
@@ -36,7 +36,7 @@ const realSleep = (ms: number) => new Promise<void>((resolve) => { setTimeout(re
 
 /** Backoff before retry `attempt` (1-based): base, 2×base, 4×base … capped at 5 minutes. */
 export function backoffMs(attempt: number, baseMs: number): number {
-  return Math.min(baseMs * 2 ** (attempt - 1), 300_000);
+  return exponentialBackoffMs(attempt, baseMs, 300_000);
 }
 
 export function createAlertWebhook(options: AlertWebhookOptions): AlertWebhook {

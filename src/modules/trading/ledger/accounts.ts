@@ -108,7 +108,6 @@ export async function appendJournal(db: Executor, entries: readonly JournalEntry
   await insertJournalRows(db, journalRows(entries, now));
 }
 
-
 export async function listPositions(db: Executor, userId: string): Promise<{ symbol: string; quantity: bigint }[]> {
   return db.selectFrom('trading_positions').select(['symbol', 'quantity']).where('user_id', '=', userId).orderBy('symbol').execute();
 }
@@ -121,13 +120,11 @@ const upsertPositions = preparedInsert<'trading_positions', PositionRow>('tradin
   }))));
 
 /**
- * Adds each account's net quantity to its position in `symbol`, in ONE upsert. The deltas are
- * summed per account first (PostgreSQL refuses an upsert that touches a row twice) and written
- * in account order (the fixed lock order); zero sums are left out.
+ * Adds each account's net quantity (one entry per account: PostgreSQL refuses an upsert that
+ * touches a row twice) to its position in `symbol`, in ONE upsert, written in account order (the
+ * fixed lock order); zero sums are left out.
  */
-export async function applyPositionDeltas(db: Executor, symbol: string, deltas: Iterable<{ userId: string; quantity: bigint }>, now: bigint): Promise<void> {
-  const net = new Map<string, bigint>();
-  for (const d of deltas) net.set(d.userId, (net.get(d.userId) ?? 0n) + d.quantity);
+export async function applyPositionDeltas(db: Executor, symbol: string, net: ReadonlyMap<string, bigint>, now: bigint): Promise<void> {
   const rows = [...net].filter(([, q]) => q !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([userId, quantity]) => ({ user_id: userId, symbol, quantity, updated_at: now }));
   if (rows.length > 0) await upsertPositions(db, rows);

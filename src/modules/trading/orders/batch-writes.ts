@@ -36,6 +36,6 @@ export function pendingPosition(writes: BatchWrites, userId: string): bigint {
 /** Writes what the batch collected; call inside its transaction, after its last command. */
 export async function flushBatchWrites(trx: Transaction<Tables>, symbol: string, writes: BatchWrites, now: bigint): Promise<void> {
   await insertFills(trx, writes.fills);
-  await applyPositionDeltas(trx, symbol, [...writes.positions].map(([userId, quantity]) => ({ userId, quantity })), now);
+  await applyPositionDeltas(trx, symbol, writes.positions, now);
   await insertJournalRows(trx, writes.journal);
 }

@@ -9,8 +9,13 @@
  * Actors are compared as `RequestContext.actor`, the user id of a person: admin permissions are
  * never granted to API keys (`hasPermission`), so nobody can slip past the rule by acting once
  * as themselves and once through a key. The payout port acts as `system:payout`.
- * The rule is checked inside the transition's guarded UPDATE (lifecycle.ts), not before it.
+ * The rule has two forms, kept here side by side: `fourEyesAllows`, the WHERE that enforces it
+ * inside the transition's guarded UPDATE (lifecycle.ts; not a check before it, so a racing
+ * approval and payout record cannot both pass), and `fourEyesBreach`, which names the breach
+ * when that UPDATE changed nothing.
  */
+import type { ExpressionBuilder } from 'kysely';
+import type { Tables } from '../../../lib/db/schema.js';
 
 export type FourEyesBreach = 'own-withdrawal' | 'approver-records-payout';
 
@@ -25,4 +30,12 @@ export function fourEyesBreach(subject: FourEyesSubject, actor: string, action: 
   if (subject.user_id === actor) return 'own-withdrawal';
   if (action === 'record-payout' && subject.reviewed_by === actor) return 'approver-records-payout';
   return null;
+}
+
+/** The same rule as a WHERE over `withdrawals`: true when `actor` may take this decision. */
+export function fourEyesAllows(actor: string, action: 'review' | 'record-payout') {
+  return (eb: ExpressionBuilder<Tables, 'withdrawals'>) => eb.and([
+    eb('user_id', '!=', actor),
+    ...(action === 'record-payout' ? [eb.or([eb('reviewed_by', 'is', null), eb('reviewed_by', '!=', actor)])] : []),
+  ]);
 }

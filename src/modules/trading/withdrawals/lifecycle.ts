@@ -13,7 +13,7 @@
  * an operator's outcome. A port that throws leaves the withdrawal `pending` and the attempt is
  * retried with backoff (payout-attempts.ts) until the last one, which flags it for an operator.
  */
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
 import { AppError } from '../../../lib/errors/index.js';
 import { formatDecimal } from '../../../lib/money/decimal.js';
@@ -21,7 +21,7 @@ import type { TradingEvents } from '../events.js';
 import { appendJournal, applyBalanceDeltas } from '../ledger/accounts.js';
 import type { RequestContext } from '../orders/commands.js';
 import type { AddressBook } from './addresses.js';
-import { fourEyesBreach } from './four-eyes.js';
+import { fourEyesAllows, fourEyesBreach } from './four-eyes.js';
 import { createPayoutAttempts, resolvePayoutRetryPolicy, type PayoutRetryPolicy } from './payout-attempts.js';
 import type { WithdrawalPayout } from './ports.js';
 import { adminWithdrawalView, withdrawalView, type WithdrawalRow } from './view.js';
@@ -50,12 +50,6 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
   const { db, events } = deps;
   const attempts = createPayoutAttempts(db, resolvePayoutRetryPolicy(deps.retry));
 
-  /** The four-eyes rule as a WHERE: `actor` is not the owner (nor, for payouts, the approver). */
-  const fourEyes = (actor: string, action: 'review' | 'record-payout') => (eb: ExpressionBuilder<Tables, 'withdrawals'>) => eb.and([
-    eb('user_id', '!=', actor),
-    ...(action === 'record-payout' ? [eb.or([eb('reviewed_by', 'is', null), eb('reviewed_by', '!=', actor)])] : []),
-  ]);
-
   /**
    * Moves `id` from `from` to `to` (refunding when asked) in one transaction if `actor` may;
    * null if it was not in `from` or the four-eyes rule forbids it.
@@ -64,7 +58,7 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
     const now = BigInt(deps.now());
     return db.transaction().execute(async (trx) => {
       const row = await trx.updateTable('withdrawals').set({ status: to, ...patch, updated_at: now })
-        .where('id', '=', id).where('status', '=', from).where(fourEyes(actor, action)).returningAll().executeTakeFirst();
+        .where('id', '=', id).where('status', '=', from).where(fourEyesAllows(actor, action)).returningAll().executeTakeFirst();
       if (row && refund) {
         await applyBalanceDeltas(trx, [{ userId: row.user_id, asset: row.asset, total: row.amount, reserved: 0n }], now);
         await appendJournal(trx, [{ userId: row.user_id, asset: row.asset, amount: row.amount, kind: 'withdrawal-refund', refId: id }], now);

@@ -13,6 +13,7 @@
  * lost, nothing refunded twice) and is flagged for manual handling (`payout_flagged_at`).
  */
 import type { Kysely } from 'kysely';
+import { exponentialBackoffMs } from '../../../lib/clock/index.js';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { WithdrawalRow } from './view.js';
 
@@ -44,8 +45,7 @@ export function resolvePayoutRetryPolicy(overrides: Partial<PayoutRetryPolicy> =
 
 /** How long after attempt `attempt` (1-based) the next one is due. */
 export function delayAfterAttempt(policy: PayoutRetryPolicy, attempt: number): number {
-  const doublings = Math.min(attempt - 1, 40);
-  return Math.min(policy.baseDelayMs * 2 ** doublings, policy.maxDelayMs);
+  return exponentialBackoffMs(attempt, policy.baseDelayMs, policy.maxDelayMs);
 }
 
 /** Storage of payout attempts; each write is one guarded UPDATE whose WHERE is the contract. */

@@ -15,7 +15,7 @@
  * Plain http only to loopback: the body carries a destination address.
  */
 import type { Clock } from '../../../lib/clock/index.js';
-import { isLoopbackHost, SIGNATURE_HEADER, signWebhook, WEBHOOK_ID_HEADER } from '../../../lib/notify/index.js';
+import { SIGNATURE_HEADER, signWebhook, WEBHOOK_ID_HEADER, webhookEndpoint } from '../../../lib/notify/index.js';
 import type { PayoutOutcome, WithdrawalPayout } from './ports.js';
 
 export interface WebhookPayoutOptions {
@@ -26,7 +26,6 @@ export interface WebhookPayoutOptions {
   timeoutMs?: number;
 }
 
-const MIN_SECRET_LENGTH = 16;
 /** draft-ietf-httpapi-idempotency-key-header: the same key on every attempt of one withdrawal. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
@@ -44,13 +43,7 @@ export function parsePayoutAnswer(value: unknown): PayoutOutcome | null {
 }
 
 export function createWebhookPayout(options: WebhookPayoutOptions): WithdrawalPayout {
-  const url = new URL(options.url);
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new TypeError('payout webhook URL must use https:// (http:// only to loopback)');
-  }
-  if (typeof options.secret !== 'string' || options.secret.length < MIN_SECRET_LENGTH) {
-    throw new TypeError(`payout webhook secret must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
+  const url = webhookEndpoint('payout', options.url, options.secret);
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     name: 'webhook',
