@@ -36,7 +36,8 @@ async function app(nonces: NonceStore): Promise<{ app: FastifyInstance; served: 
   const authenticate = createSignedRequestAuthenticator({ keys, nonces, events: createSecurityEventBus({ clock }), clock, policy: q2SignaturePolicy() });
   instance.decorateRequest('principal', null);
   instance.addHook('preHandler', async (request) => { request.principal = await authenticate(request); });
-  instance.setErrorHandler((error, _request, reply) => reply.code(error instanceof AppError ? error.status : 500).send({ code: (error as AppError).code }));
+  instance.setErrorHandler((error, _request, reply) => reply.code(error instanceof AppError ? error.status : 500)
+    .headers(error instanceof AppError ? error.headers : {}).send({ code: (error as AppError).code }));
   instance.post('/trade', { preHandler: requireScope('trade') }, async (request) => { served.push(request.principal?.kind ?? 'none'); return { ok: true }; });
   instance.get('/open', async (request) => ({ principal: request.principal?.kind ?? null }));
   await instance.ready();
@@ -86,6 +87,16 @@ describe('signed-request authenticator', () => {
     const res = await instance.inject(signed());
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ code: 'DEPENDENCY_UNAVAILABLE' });
+    expect(served).toEqual([]);
+  });
+
+  it('answers SERVICE_OVERLOADED with Retry-After when the replay store is full, and serves nothing', async () => {
+    const full = new AppError('SERVICE_OVERLOADED', 'full', { headers: { 'retry-after': '15' } });
+    const { app: instance, served } = await app({ claim: async () => { throw full; } });
+    const res = await instance.inject(signed());
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('15');
+    expect(res.json()).toEqual({ code: 'SERVICE_OVERLOADED' });
     expect(served).toEqual([]);
   });
 });

@@ -12,8 +12,13 @@ export interface NonceStore {
   claim(keyId: string, nonce: string): Promise<boolean>;
 }
 
+/** How long a pair must be remembered for a signature window of ± `windowMs` (see above). */
+export function nonceRetentionMs(windowMs: number): number {
+  return 2 * windowMs;
+}
+
 export function createNonceStore(state: StateStore, windowMs: number): NonceStore {
-  const ttlMs = 2 * windowMs;
+  const ttlMs = nonceRetentionMs(windowMs);
   return {
     async claim(keyId, nonce) {
       // Both parts are bounded by the signing policy (UUID key id, nonce of at most 128 characters).
