@@ -64,6 +64,16 @@ describe('memory state store over time', () => {
     await expect(s.set('d', '1')).resolves.toBeUndefined();
   });
 
+  it('when full, walks the map at most once per second (a full store must not cost O(keys) per write)', async () => {
+    const s = open(3);
+    for (const k of ['a', 'b', 'c']) await s.set(k, '1', 500);
+    await expect(s.set('d', '1')).rejects.toThrow('capacity');
+    clock.advance(600); // a, b, c have expired, but the last sweep was 600 ms ago
+    await expect(s.set('e', '1')).rejects.toThrow('capacity');
+    clock.advance(400);
+    await expect(s.set('f', '1')).resolves.toBeUndefined();
+  });
+
   it('refuses to mix operation families on one key', async () => {
     const s = open();
     await s.slidingWindow('w', 1_000, 5);

@@ -5,9 +5,10 @@
  * between, so JavaScript's single thread makes each one atomic. Expiry is checked against the
  * injected clock on every read (lazy) and by a periodic sweep on an unref'd timer.
  *
- * Memory is bounded by `maxKeys`. When full, after sweeping expired entries, a write of a new
- * key is refused with SERVICE_OVERLOADED rather than evicting: evicting a nonce or a lockout
- * would silently weaken a security check (fail closed).
+ * Memory is bounded by `maxKeys`. When full, after sweeping expired entries (at most once per
+ * second, since a sweep walks every key), a write of a new key is refused with
+ * SERVICE_OVERLOADED rather than evicting: evicting a lockout or a challenge would silently
+ * weaken a security check (fail closed).
  */
 import type { Clock } from '../clock/index.js';
 import { AppError } from '../errors/index.js';
@@ -81,9 +82,16 @@ export function createMemoryStateStore(options: MemoryStateStoreOptions): Memory
     return entry;
   }
 
+  /** When the map is full, a sweep runs at most once per clock second: each walks every key. */
+  let lastFullSweepAt = Number.NEGATIVE_INFINITY;
+
   function write(key: string, entry: Entry): void {
     if (!entries.has(key) && entries.size >= maxKeys) {
-      sweep();
+      const now = clock.now();
+      if (Math.abs(now - lastFullSweepAt) >= 1_000) {
+        lastFullSweepAt = now;
+        sweep();
+      }
       if (entries.size >= maxKeys) throw new AppError('SERVICE_OVERLOADED', 'Shared state capacity reached');
     }
     entries.set(key, entry);
