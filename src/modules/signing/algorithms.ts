@@ -35,6 +35,18 @@ export function verifyBytes(key: VerifyingKey, data: Uint8Array, signature: Uint
   return verify(null, data, key.publicKey, signature);
 }
 
+/**
+ * `verifyBytes` for a server's request path: an Ed25519 verification (≈ 80 µs here, most of a
+ * signed request's cost) runs on libuv's thread pool instead of the event loop, which meanwhile
+ * serves other requests; the HMAC check (a few µs) stays inline, as a thread hop would cost more.
+ */
+export function verifyBytesOffThread(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
+  if (key.algorithm === 'hmac-sha256' || signature.length !== ED25519_SIGNATURE_BYTES) return Promise.resolve(verifyBytes(key, data, signature));
+  return new Promise((resolve, reject) => {
+    verify(null, data, key.publicKey, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
+  });
+}
+
 /** A verifying key from stored material: the raw HMAC secret, or an Ed25519 SPKI (PEM or DER). */
 export function verifyingKeyFrom(algorithm: SignatureAlgorithm, material: string | Uint8Array): VerifyingKey {
   if (algorithm === 'hmac-sha256') {

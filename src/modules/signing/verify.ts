@@ -7,7 +7,7 @@
  * exists. Replay (nonce) state is the caller's: it is checked only after a signature verified,
  * so unauthenticated traffic cannot fill the nonce store.
  */
-import { verifyBytes, type VerifyingKey } from './algorithms.js';
+import { verifyBytes, verifyBytesOffThread, type VerifyingKey } from './algorithms.js';
 import { fieldValue } from './components.js';
 import { checkContentDigest } from './content-digest.js';
 import { buildSignatureBase, parseSignatureInput, parseSignatureValue } from './signature-base.js';
@@ -94,15 +94,22 @@ export function inspectSignature(message: HttpRequestMessage, policy: SignatureP
 
 /** The keyed steps: `alg` names the key's algorithm, and the signature verifies under the key. */
 export function verifySignature(inspection: InspectedSignature, key: VerifyingKey): SignatureVerdict {
-  const keyId = inspection.params.keyid?.slice(0, 100);
+  return algMismatch(inspection, key) ?? verdictOf(inspection, verifyBytes(key, Buffer.from(inspection.base, 'latin1'), inspection.signature));
+}
+
+/** `verifySignature` with the Ed25519 check on the thread pool (see `verifyBytesOffThread`): the server's path. */
+export async function verifySignatureOffThread(inspection: InspectedSignature, key: VerifyingKey): Promise<SignatureVerdict> {
+  return algMismatch(inspection, key) ?? verdictOf(inspection, await verifyBytesOffThread(key, Buffer.from(inspection.base, 'latin1'), inspection.signature));
+}
+
+function algMismatch(inspection: InspectedSignature, key: VerifyingKey): SignatureFailure | null {
   // The same answer as a bad signature: telling "wrong alg" apart would say which keys exist.
-  if (inspection.params.alg !== undefined && inspection.params.alg !== key.algorithm) {
-    return { ...fail('SIGNATURE_INVALID', 'signature does not verify', keyId), cause: 'alg does not match the key' };
-  }
-  if (!verifyBytes(key, Buffer.from(inspection.base, 'latin1'), inspection.signature)) {
-    return fail('SIGNATURE_INVALID', 'signature does not verify', keyId);
-  }
-  return { ok: true };
+  if (inspection.params.alg === undefined || inspection.params.alg === key.algorithm) return null;
+  return { ...fail('SIGNATURE_INVALID', 'signature does not verify', inspection.params.keyid?.slice(0, 100)), cause: 'alg does not match the key' };
+}
+
+function verdictOf(inspection: InspectedSignature, valid: boolean): SignatureVerdict {
+  return valid ? { ok: true } : fail('SIGNATURE_INVALID', 'signature does not verify', inspection.params.keyid?.slice(0, 100));
 }
 
 /** Both steps for a caller that already holds the key (tests, RFC vectors, single-key clients). */
