@@ -6,7 +6,8 @@
  * SDK load loop. Each server runs in its own process (this file, forked with `target <mode>`),
  * all side by side, measured in short interleaved samples (BENCH_DURATION_S, default 3 s, for
  * BENCH_ROUNDS rounds, default 6). `Q2_BENCH_DATABASE_URL=postgres://…` adds a PostgreSQL row.
- * `BENCH_PROFILE=<dir>` writes a CPU profile of each target process there.
+ * `BENCH_PROFILE=<dir>` writes a CPU profile of each target process there; `BENCH_SERIES=a,b`
+ * measures only the named series once (names as in `benchTradingEndToEnd`), to profile one route.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -201,6 +202,16 @@ export async function benchTradingEndToEnd(): Promise<string> {
     add('bare-hmac', bare, '/v1/orders', 'hmac-sha256');
     add('noop-hmac', sqlite, '/v1/bench/signed-noop', 'hmac-sha256');
     add('sqlite-hmac', sqlite, '/v1/orders', 'hmac-sha256');
+    // BENCH_SERIES=sqlite-hmac,… measures only those (for profiling one route): raw figures, no report.
+    const only = process.env.BENCH_SERIES?.split(',');
+    if (only) {
+      const chosen = series.filter((s) => only.includes(s.name));
+      for (const s of chosen) await driveOrders(s.clients, s.route, 2_000);
+      const lines = [];
+      for (const s of chosen) lines.push(`${s.name}: ${JSON.stringify(summary(await Promise.all([measure(s)])))}`);
+      for (const s of series) for (const c of s.clients) c.close();
+      return lines.join('\n');
+    }
     for (const s of series) await driveOrders(s.clients, s.route, 2_000); // warm-up: JIT, TLS sessions, caches; not measured
     const rounds: Map<string, Sample>[] = [];
     for (let round = 0; round < ROUNDS; round++) {
