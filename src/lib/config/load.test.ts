@@ -63,6 +63,8 @@ describe('loadConfig', () => {
     [{ Q2_PAYOUT_WEBHOOK_URL: 'https://custody.example/payouts' }, 'Q2_PAYOUT_WEBHOOK_SECRET'],
     [{ Q2_PAYOUT_WEBHOOK_URL: 'https://custody.example/payouts', Q2_PAYOUT_WEBHOOK_SECRET: 'short' }, 'Q2_PAYOUT_WEBHOOK_SECRET'],
     [{ Q2_PAYOUT_WEBHOOK_URL: 'ftp://custody.example', Q2_PAYOUT_WEBHOOK_SECRET: 'x'.repeat(32) }, 'Q2_PAYOUT_WEBHOOK_URL'],
+    [{ Q2_PAYOUT_WEBHOOK_URL: 'http://custody.example/payouts', Q2_PAYOUT_WEBHOOK_SECRET: 'x'.repeat(32) }, 'Q2_PAYOUT_WEBHOOK_URL'],
+    [{ Q2_SMS_WEBHOOK_URL: 'http://sms.example/send', Q2_SMS_WEBHOOK_SECRET: 'x'.repeat(32) }, 'Q2_SMS_WEBHOOK_URL'],
     [{ Q2_LOG_LEVEL: 'verbose' }, 'Q2_LOG_LEVEL'],
     [{ Q2_ALERT_EMAIL_SEVERITY: 'urgent' }, 'Q2_ALERT_EMAIL_SEVERITY'],
     [{ Q2_DATABSE_URL: 'postgres://x' }, 'Q2_DATABSE_URL'],
@@ -71,6 +73,12 @@ describe('loadConfig', () => {
     expect(error.variable).toBe(variable);
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
     expect(error.message).not.toContain('\n');
+  });
+
+  it('accepts plain http for the SMS and payout webhooks only to a loopback relay', () => {
+    const config = loadConfig({ Q2_PAYOUT_WEBHOOK_URL: 'http://127.0.0.1:9000/payouts', Q2_PAYOUT_WEBHOOK_SECRET: 'x'.repeat(32), Q2_SMS_WEBHOOK_URL: 'http://[::1]:9001/sms', Q2_SMS_WEBHOOK_SECRET: 'y'.repeat(32) }, '/tmp/q2-config-test');
+    expect(config.notify.payoutWebhookUrl).toBe('http://127.0.0.1:9000/payouts');
+    expect(config.notify.smsWebhookUrl).toBe('http://[::1]:9001/sms');
   });
 
   it('never echoes a secret value in its error message', () => {

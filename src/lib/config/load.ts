@@ -3,6 +3,7 @@
  * refused too, because a typo (Q2_DATABSE_URL) would otherwise silently fall back to defaults.
  */
 import path from 'node:path';
+import { isLoopbackHost } from '../notify/recipients.js';
 import { loadNetworkPolicy } from './network-policy.js';
 import type { Config } from './types.js';
 import {
@@ -143,15 +144,29 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     network: loadNetworkPolicy('Q2_NETWORK_POLICY_FILE', networkPolicyFile === undefined ? undefined : path.resolve(cwd, networkPolicyFile)),
     notify: {
       ...(smtpUrl ? { smtpUrl: parseUrl('Q2_SMTP_URL', smtpUrl, ['smtp', 'smtps']) } : {}),
-      ...(smsWebhookUrl ? { smsWebhookUrl: parseUrl('Q2_SMS_WEBHOOK_URL', smsWebhookUrl, ['https', 'http']) } : {}),
+      ...(smsWebhookUrl ? { smsWebhookUrl: signedWebhookUrl('Q2_SMS_WEBHOOK_URL', smsWebhookUrl) } : {}),
       ...(smsWebhookSecret ? { smsWebhookSecret } : {}),
       ...(syslogUrl ? { syslogUrl: parseUrl('Q2_SYSLOG_URL', syslogUrl, ['tcp', 'tls', 'udp']) } : {}),
       ...(alertWebhookUrl ? { alertWebhookUrl: parseUrl('Q2_ALERT_WEBHOOK_URL', alertWebhookUrl, ['https', 'http']) } : {}),
       ...(alertEmailSeverity ? { alertEmailMinSeverity: parseEnum('Q2_ALERT_EMAIL_SEVERITY', alertEmailSeverity, ['low', 'medium', 'high', 'critical'] as const) } : {}),
       ...(alertWebhookSecret ? { alertWebhookSecret } : {}),
-      ...(payoutWebhookUrl ? { payoutWebhookUrl: parseUrl('Q2_PAYOUT_WEBHOOK_URL', payoutWebhookUrl, ['https', 'http']) } : {}),
+      ...(payoutWebhookUrl ? { payoutWebhookUrl: signedWebhookUrl('Q2_PAYOUT_WEBHOOK_URL', payoutWebhookUrl) } : {}),
       ...(payoutWebhookSecret ? { payoutWebhookSecret } : {}),
     },
   };
   return deepFreeze(config);
+}
+
+/**
+ * The SMS and payout webhooks carry one-time codes and payout orders: https, or plain http only
+ * to a loopback address (a local relay). Checked here so a wrong URL names its variable at
+ * start-up, as the senders themselves would refuse it later (lib/notify/webhook-signature.ts).
+ */
+function signedWebhookUrl(variable: string, raw: string): string {
+  parseUrl(variable, raw, ['https', 'http']);
+  const url = new URL(raw);
+  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+    throw new ConfigError(variable, 'must use https:// (http:// only to a loopback address)');
+  }
+  return raw;
 }
