@@ -79,6 +79,8 @@ const SCRIPT: Record<string, string[]> = {
   '0.12': ['500'],
   '0.13': ['502', 'sent'],
   '0.14': ['hang'],
+  '0.15': ['401'],
+  '0.16': ['429', '409', 'sent'],
 };
 
 async function fundedTrader(h: TradingHarness, amount = '3'): Promise<string> {
@@ -176,6 +178,28 @@ describe('payout retries (one replica, SQLite)', () => {
     expect((await h.request('POST', `/v1/admin/withdrawals/${id}/payout`, h.adminId, { outcome: 'failed', reason: 'again' })).body.code).toBe('WITHDRAWAL_NOT_PENDING');
     expect((await h.request('GET', '/v1/balances', user)).body).toEqual([{ asset: 'BTC', total: '3', available: '3', reserved: '0' }]);
     expect(await ledgerKinds(h, user)).toEqual(['deposit', 'withdrawal', 'withdrawal-refund']);
+  });
+
+  it('does not retry a request the receiver refused for good (HTTP 401): flagged at once, still pending and debited, one alarm', async () => {
+    const user = await fundedTrader(h);
+    const { withdrawalId: id } = await withdraw(h, user, '0.15');
+    expect(await adminView(h, id)).toMatchObject({ status: 'pending', payoutAttempts: 1, payoutNextAttemptAt: null, payoutFlaggedAt: new Date(h.clock.now()).toISOString() });
+    await nextAttempt([h], 1);
+    await nextAttempt([h], 2);
+    expect(receiver.attemptsOf(id)).toEqual([1]);
+    expect((await h.request('GET', '/v1/balances', user)).body).toEqual([{ asset: 'BTC', total: '2.85', available: '2.85', reserved: '0' }]);
+    expect(await ledgerKinds(h, user)).toEqual(['deposit', 'withdrawal']);
+    const seen = await eventsOf(id);
+    expect(seen.filter((e) => e.type === 'withdrawal.payout.retries_exhausted')).toMatchObject([{ outcome: 'failure', details: { attempts: 1, manualHandling: true, reason: 'refused' } }]);
+  });
+
+  it('retries the 4xx answers that mean "later" (429, 409) and then records one `sent`', async () => {
+    const user = await fundedTrader(h);
+    const { withdrawalId: id } = await withdraw(h, user, '0.16');
+    await nextAttempt([h], 1);
+    await nextAttempt([h], 2);
+    expect(receiver.attemptsOf(id)).toEqual([1, 2, 3]);
+    expect(((await h.request('GET', '/v1/withdrawals', user)).body as { withdrawalId: string; status: string }[]).find((w) => w.withdrawalId === id)).toMatchObject({ status: 'sent' });
   });
 
   it('flags a withdrawal whose last attempt was claimed by a replica that died before sending or flagging it', async () => {

@@ -23,7 +23,7 @@ import type { RequestContext } from '../orders/commands.js';
 import type { AddressBook } from './addresses.js';
 import { fourEyesAllows, fourEyesBreach } from './four-eyes.js';
 import { createPayoutAttempts, resolvePayoutRetryPolicy, type PayoutRetryPolicy } from './payout-attempts.js';
-import type { WithdrawalPayout } from './ports.js';
+import { PayoutRefused, type WithdrawalPayout } from './ports.js';
 import { adminWithdrawalView, withdrawalView, type WithdrawalRow } from './view.js';
 
 export type PayoutRecord = { outcome: 'sent'; txId: string } | { outcome: 'failed'; reason: string };
@@ -89,11 +89,14 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
     return withdrawalView(row, deps.scaleOf(row.asset));
   }
 
-  /** The last attempt failed: flag for manual handling (once, whoever gets there first) and raise the alarm. */
-  async function giveUp(row: WithdrawalRow): Promise<void> {
+  /**
+   * No further automatic attempt — the last one failed, or the receiver refused for good: flag
+   * for manual handling (once, whoever gets there first) and raise the alarm.
+   */
+  async function giveUp(row: WithdrawalRow, reason: 'attempts' | 'refused' = 'attempts'): Promise<void> {
     if (!await attempts.flag(row.id, row.payout_attempts, deps.now())) return;
     events.emit('withdrawal.payout.retries_exhausted', SYSTEM, row.id, 'failure', {
-      userId: row.user_id, payout: deps.payout.name, attempts: Number(row.payout_attempts), manualHandling: true,
+      userId: row.user_id, payout: deps.payout.name, attempts: Number(row.payout_attempts), manualHandling: true, reason,
     });
   }
 
@@ -127,7 +130,8 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
   /** Left pending: retried when `payout_next_at` comes (set by the claim), or given up after the last attempt. */
   async function payoutAttemptFailed(row: WithdrawalRow, error: unknown): Promise<void> {
     const attempt = Number(row.payout_attempts);
-    const last = attempt >= attempts.policy.maxAttempts;
+    const refused = error instanceof PayoutRefused;
+    const last = refused || attempt >= attempts.policy.maxAttempts;
     events.emit('withdrawal.payout.attempt_failed', SYSTEM, row.id, 'failure', {
       userId: row.user_id, payout: deps.payout.name, attempt, maxAttempts: attempts.policy.maxAttempts,
       error: error instanceof Error ? error.message.slice(0, 200) : 'unknown',
@@ -135,7 +139,7 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
     });
     if (last) {
       try {
-        await giveUp(row);
+        await giveUp(row, refused ? 'refused' : 'attempts');
       } catch (flagError) {
         // Not flagged now: the row stays due, and the next sweep flags it.
         deps.onError(flagError, `withdrawal ${row.id}: could not flag for manual handling`);

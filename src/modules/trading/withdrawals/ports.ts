@@ -87,3 +87,16 @@ export function createEmailWithdrawalNotifier(deps: {
     },
   };
 }
+
+/**
+ * Thrown by a payout port when the receiver refused the request for good (e.g. HTTP 400, 401,
+ * 403, 422): the same signed request would be refused again, so it is not retried; the
+ * withdrawal stays pending and debited and is flagged for an operator at once, instead of after
+ * an hour of pointless attempts. Anything else a port throws is treated as transient.
+ */
+export class PayoutRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayoutRefused';
+  }
+}

@@ -11,12 +11,14 @@
  * record the same attempt is sent again. It answers 2xx with `{"status":"submitted"}`,
  * `{"status":"sent","txId":"…"}` or `{"status":"failed","reason":"…"}`; anything else (another
  * status code, a malformed answer, a redirect, a network error, a timeout) is an error: the
- * withdrawal stays `pending` and the attempt is retried with backoff (payout-attempts.ts).
+ * withdrawal stays `pending` and the attempt is retried with backoff (payout-attempts.ts),
+ * except a 4xx other than 408, 409, 425 and 429: a refusal of the request itself (signature,
+ * format), which no retry fixes, flags the withdrawal for an operator at once (`PayoutRefused`).
  * Plain http only to loopback: the body carries a destination address.
  */
 import type { Clock } from '../../../lib/clock/index.js';
 import { SIGNATURE_HEADER, signWebhook, WEBHOOK_ID_HEADER, webhookEndpoint } from '../../../lib/notify/index.js';
-import type { PayoutOutcome, WithdrawalPayout } from './ports.js';
+import { PayoutRefused, type PayoutOutcome, type WithdrawalPayout } from './ports.js';
 
 export interface WebhookPayoutOptions {
   url: string;
@@ -29,6 +31,8 @@ export interface WebhookPayoutOptions {
 /** draft-ietf-httpapi-idempotency-key-header: the same key on every attempt of one withdrawal. */
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
 const TOKEN = /^[A-Za-z0-9][A-Za-z0-9:._-]{0,127}$/;
+/** 4xx answers that say "later", not "never": timeout, conflict (a concurrent attempt), too early, rate limit. */
+const TRANSIENT_4XX = new Set([408, 409, 425, 429]);
 
 /** The receiver's answer, checked field by field (it decides whether money was sent). */
 export function parsePayoutAnswer(value: unknown): PayoutOutcome | null {
@@ -61,6 +65,9 @@ export function createWebhookPayout(options: WebhookPayoutOptions): WithdrawalPa
         signal: AbortSignal.timeout(timeoutMs),
       });
       const text = await response.text();
+      if (response.status >= 400 && response.status <= 499 && !TRANSIENT_4XX.has(response.status)) {
+        throw new PayoutRefused(`payout webhook refused the request with HTTP ${response.status}`);
+      }
       if (response.status < 200 || response.status > 299) throw new Error(`payout webhook answered HTTP ${response.status}`);
       let parsed: unknown;
       try {
