@@ -3,7 +3,7 @@
  * refused too, because a typo (Q2_DATABSE_URL) would otherwise silently fall back to defaults.
  */
 import path from 'node:path';
-import { isLoopbackHost } from '../notify/recipients.js';
+import { isWebhookTransportAllowed } from '../notify/webhook-signature.js';
 import { loadNetworkPolicy } from './network-policy.js';
 import type { Config } from './types.js';
 import {
@@ -164,9 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
  */
 function signedWebhookUrl(variable: string, raw: string): string {
   parseUrl(variable, raw, ['https', 'http']);
-  const url = new URL(raw);
-  if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
-    throw new ConfigError(variable, 'must use https:// (http:// only to a loopback address)');
-  }
+  if (!isWebhookTransportAllowed(new URL(raw))) throw new ConfigError(variable, 'must use https:// (http:// only to a loopback address)');
   return raw;
 }

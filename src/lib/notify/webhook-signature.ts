@@ -23,6 +23,11 @@ function mac(secret: string, timestampS: number, body: string): Buffer {
 /** Shortest accepted signing secret: a guessable secret would let anyone forge the sender's calls. */
 export const MIN_WEBHOOK_SECRET_LENGTH = 16;
 
+/** https anywhere; plain http only to a loopback address (a local relay). Also checked by the config at start-up. */
+export function isWebhookTransportAllowed(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname));
+}
+
 /**
  * The endpoint of a signed outbound webhook (SMS provider, payout service), checked once for
  * every sender: https, or plain http only to loopback (the bodies carry codes and destination
@@ -31,7 +36,7 @@ export const MIN_WEBHOOK_SECRET_LENGTH = 16;
  */
 export function webhookEndpoint(label: string, url: string, secret: string): URL {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname))) {
+  if (!isWebhookTransportAllowed(parsed)) {
     throw new TypeError(`${label} webhook URL must use https:// (http:// only to loopback)`);
   }
   if (typeof secret !== 'string' || secret.length < MIN_WEBHOOK_SECRET_LENGTH) {

@@ -116,8 +116,8 @@ export function createSignedRequestAuthenticator(deps: SignedRequestAuthenticato
     try {
       [fresh, revoked] = await Promise.all([nonces.claim(keyId, signature.params.nonce ?? ''), keys.isRevoked(keyId)]);
     } catch (error) {
-      // A full replay store says so itself (503 with Retry-After); it is not an outage.
-      if (error instanceof AppError && error.code === 'SERVICE_OVERLOADED') throw error;
+      // An answer the store gave itself (a full in-process store: 503 with Retry-After) is not an outage.
+      if (error instanceof AppError) throw error;
       // Fail closed: without the shared store neither replay nor revocation can be ruled out.
       throw new AppError('DEPENDENCY_UNAVAILABLE', 'The replay store is unavailable; retry with a new signature.', { cause: error });
     }

@@ -141,7 +141,8 @@ export function createWithdrawalLifecycle(deps: LifecycleDeps) {
       try {
         await giveUp(row, refused ? 'refused' : 'attempts');
       } catch (flagError) {
-        // Not flagged now: the row stays due, and the next sweep flags it.
+        // Not flagged now: the row stays due; the next sweep flags it after the last attempt,
+        // or, after a refusal, sends one more attempt (refused again, then flagged).
         deps.onError(flagError, `withdrawal ${row.id}: could not flag for manual handling`);
       }
     }
