@@ -38,6 +38,17 @@ describe.each(backends)('prepared queries on $name', (backend) => {
     expect((await balanceOf(db.kysely, 'u3', 'USD')).rows).toEqual([]);
   });
 
+  it('inserts several rows in one call and counts only the rows it wrote (a conflict skipped)', async () => {
+    // SQLite runs the one-row statement per row, PostgreSQL one multi-row statement: same answer.
+    expect((await insertBalances(db.kysely, [row('u1', 'USD', 1n), row('u2', 'USD', 2n)])).numAffectedRows).toBe(2n);
+    const again = await insertBalances(db.kysely, [row('u3', 'USD', 3n), row('u1', 'USD', 99n), row('u4', 'BTC', 4n)]);
+    expect(again.numAffectedRows).toBe(2n);
+    expect(await db.kysely.selectFrom('trading_balances').select(['user_id', 'asset', 'total']).orderBy('user_id').execute()).toEqual([
+      { user_id: 'u1', asset: 'USD', total: 1n }, { user_id: 'u2', asset: 'USD', total: 2n },
+      { user_id: 'u3', asset: 'USD', total: 3n }, { user_id: 'u4', asset: 'BTC', total: 4n },
+    ]);
+  });
+
   it('agrees with the same query built by Kysely for every argument, constants included', async () => {
     await insertBalances(db.kysely, [row('u1', 'USD', 10n)]);
     for (const amount of [5n, -15n, -10n, 1n]) {
