@@ -20,6 +20,7 @@ import { detectionAlerts } from './0010_detection_alerts.js';
 import { incidents } from './0011_incidents.js';
 import { tradingDepositsPayouts } from './0012_trading_deposits_payouts.js';
 import { withdrawalPayoutRetry } from './0013_withdrawal_payout_retry.js';
+import { tradingLedgerUnindexed } from './0014_trading_ledger_unindexed.js';
 
 /** Migrations in apply order. Keys sort lexicographically in the same order. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0011_incidents': incidents,
   '0012_trading_deposits_payouts': tradingDepositsPayouts,
   '0013_withdrawal_payout_retry': withdrawalPayoutRetry,
+  '0014_trading_ledger_unindexed': tradingLedgerUnindexed,
 };
