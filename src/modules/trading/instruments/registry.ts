@@ -4,6 +4,7 @@
  * misconfigured row stops the server instead of mispricing orders.
  */
 import type { Kysely } from 'kysely';
+import { prepared } from '../../../lib/db/prepared.js';
 import type { Executor } from '../ledger/accounts.js';
 import type { Tables } from '../../../lib/db/schema.js';
 import { defineInstrument, type Instrument, type InstrumentStatus } from './instrument.js';
@@ -29,9 +30,12 @@ const toScale = (value: bigint): number => {
  * An unknown or unexpected value reads as halted (fail closed).
  */
 export async function instrumentStatus(db: Executor, symbol: string): Promise<InstrumentStatus> {
-  const row = await db.selectFrom('trading_instruments').select('status').where('symbol', '=', symbol).executeTakeFirst();
+  const [row] = (await selectStatus(db, symbol)).rows;
   return row?.status === 'trading' ? 'trading' : 'halted';
 }
+
+// Read once per order batch: built once (lib/db/prepared.ts).
+const selectStatus = prepared((db, symbol: string) => db.selectFrom('trading_instruments').select('status').where('symbol', '=', symbol));
 
 /** Every instrument's current status (for `GET /v1/instruments`). */
 export async function instrumentStatuses(db: Executor): Promise<Map<string, InstrumentStatus>> {

@@ -6,6 +6,7 @@
  * that to each book's owner, and a rebuilt book re-applies engaged switches).
  */
 import { fromDbBool, toDbBool } from '../../../lib/db/index.js';
+import { prepared } from '../../../lib/db/prepared.js';
 import type { Executor } from '../ledger/accounts.js';
 
 export type KillScope = 'global' | 'user' | 'symbol';
@@ -43,18 +44,21 @@ export interface EngagedSwitches {
   readonly users: ReadonlySet<string>;
 }
 
+// Built once (lib/db/prepared.ts): it runs in every order batch.
+const selectEngagedForSymbol = prepared((db, symbol: string) => db.selectFrom('trading_kill_switches').select(['scope', 'target'])
+  .where('engaged', '=', toDbBool(true))
+  .where((eb) => eb.or([
+    eb('scope', '=', 'global'),
+    eb('scope', '=', 'user'),
+    eb.and([eb('scope', '=', 'symbol'), eb('target', '=', symbol)]),
+  ])));
+
 /**
  * One read per order batch (orders/worker.ts), inside the batch's transaction: engaged switches
  * are few, so reading every engaged account switch once is cheaper than a read per order.
  */
 export async function engagedForSymbol(db: Executor, symbol: string): Promise<EngagedSwitches> {
-  const rows = await db.selectFrom('trading_kill_switches').select(['scope', 'target'])
-    .where('engaged', '=', toDbBool(true))
-    .where((eb) => eb.or([
-      eb('scope', '=', 'global'),
-      eb('scope', '=', 'user'),
-      eb.and([eb('scope', '=', 'symbol'), eb('target', '=', symbol)]),
-    ])).execute();
+  const { rows } = await selectEngagedForSymbol(db, symbol);
   return {
     global: rows.some((r) => r.scope === 'global'),
     symbol: rows.some((r) => r.scope === 'symbol'),

@@ -1,6 +1,6 @@
 /**
  * One order through pre-trade risk and the engine, inside the symbol writer's transaction:
- * read the account state (row-locked on PostgreSQL), evaluate risk (pure), match (pure), then
+ * read the account state (orders/order-context.ts; balances row-locked on PostgreSQL), evaluate risk (pure), match (pure), then
  * write the order, the makers' new state and the balance deltas, and hand the fills, position
  * deltas and journal lines to the batch (orders/batch-writes.ts: written before the same
  * COMMIT) — all or nothing. A rejection throws `Rejection` before any write, so a rejected
@@ -10,7 +10,7 @@ import type { Transaction } from 'kysely';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { Instrument, InstrumentStatus } from '../instruments/instrument.js';
 import type { EngagedSwitches } from '../killswitch/store.js';
-import { applyBalanceDeltas, journalRows, readBalances, type JournalEntry } from '../ledger/accounts.js';
+import { applyBalanceDeltas, journalRows, type JournalEntry } from '../ledger/accounts.js';
 import { reservationOf, settleMatch } from '../ledger/settlement.js';
 import { openQuantity, restingOrder, type OrderBook } from '../matching/book.js';
 import { matchOrder, type IncomingOrder, type MatchResult } from '../matching/engine.js';
@@ -19,7 +19,7 @@ import { effectiveLimits, type LimitDefaults } from '../risk/limits-store.js';
 import type { OrderRequest, ReferencePrice } from '../risk/types.js';
 import type { PlaceCommand, RejectCode } from './commands.js';
 import { addPositionDeltas, pendingPosition, type BatchWrites } from './batch-writes.js';
-import { readOrderContext } from './order-context.js';
+import { readOrderAccountState } from './order-context.js';
 import { insertOrder, markCancelled, updateMaker, type FillRow, type OrderRow } from './repository.js';
 
 /** An expected refusal, thrown to roll the transaction back; converted to a result outside. */
@@ -63,11 +63,10 @@ export async function placeInTransaction(ctx: PlacementContext, cmd: PlaceComman
     quantity: BigInt(cmd.quantity), price: cmd.price === null ? null : BigInt(cmd.price), timeInForce: cmd.timeInForce, postOnly: cmd.postOnly,
   };
   const killSwitch = { global: ctx.killSwitches.global, user: ctx.killSwitches.users.has(order.userId), symbol: ctx.killSwitches.symbol };
-  const account = await readOrderContext(trx, order.userId, order.symbol, order.clientOrderId);
+  const account = await readOrderAccountState(trx, order.userId, order.symbol, order.clientOrderId, instrument, ctx.lock);
   const limits = effectiveLimits(account.limits, instrument, ctx.limitDefaults);
-  const balances = await readBalances(trx, order.userId, [instrument.base, instrument.quote], ctx.lock);
   const available = (asset: string) => {
-    const b = balances.get(asset);
+    const b = account.balances.get(asset);
     return b ? b.total - b.reserved : 0n;
   };
   const verdict = evaluateRisk({

@@ -5,14 +5,18 @@
  */
 import type { Clock } from '../../../lib/clock/index.js';
 import type { Kysely } from 'kysely';
+import { prepared } from '../../../lib/db/prepared.js';
 import type { Tables } from '../../../lib/db/schema.js';
 import type { ReferencePriceQuote, ReferencePriceSource } from '../../../lib/pricing/index.js';
 import type { Executor } from '../ledger/accounts.js';
 
+// Read once per order batch: built once (lib/db/prepared.ts).
+const selectReference = prepared((db, symbol: string) => db.selectFrom('trading_reference_prices').select(['price', 'updated_at']).where('symbol', '=', symbol));
+
 export function createAdminReferenceSource(deps: { db: Kysely<Tables>; clock: Clock; maxAgeMs: number }): ReferencePriceSource {
   return {
     async quote(symbol): Promise<ReferencePriceQuote> {
-      const row = await deps.db.selectFrom('trading_reference_prices').select(['price', 'updated_at']).where('symbol', '=', symbol).executeTakeFirst();
+      const [row] = (await selectReference(deps.db, symbol)).rows;
       if (!row) return { symbol, price: null, status: 'unknown', updatedAt: null };
       const updatedAt = Number(row.updated_at);
       const status = deps.clock.now() - updatedAt > deps.maxAgeMs ? 'stale' : 'ok';
