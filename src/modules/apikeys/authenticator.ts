@@ -19,7 +19,7 @@ import type { Clock } from '../../lib/clock/index.js';
 import { AppError, type ErrorCode } from '../../lib/errors/index.js';
 import type { EventOutcome, SecurityEventBus } from '../../lib/events/index.js';
 import type { Authenticator } from '../../server/auth.js';
-import { inspectSignature, normaliseAuthority, splitTarget, verifySignatureOffThread, type HttpFields, type HttpRequestMessage, type SignaturePolicy } from '../signing/index.js';
+import { inspectSignature, normaliseAuthority, splitTarget, verifySignature, type HttpFields, type HttpRequestMessage, type SignaturePolicy } from '../signing/index.js';
 import { authorizeKey } from './authorize.js';
 import type { NonceStore } from './nonces.js';
 import './scope.js';
@@ -108,7 +108,7 @@ export function createSignedRequestAuthenticator(deps: SignedRequestAuthenticato
     const keyId = signature.params.keyid ?? '';
     const key = KEY_ID.test(keyId) ? await keys.resolve(keyId) : null;
     if (!key) throw refuse(request, 'SIGNATURE_INVALID', NOT_VERIFIED, { keyId, cause: 'unknown or revoked key' });
-    const verdict = await verifySignatureOffThread(signature, key.verifying);
+    const verdict = verifySignature(signature, key.verifying);
     if (!verdict.ok) throw refuse(request, verdict.code, verdict.reason, { keyId, ...(verdict.cause ? { cause: verdict.cause } : {}) });
 
     let fresh: boolean;

@@ -1,14 +1,17 @@
 /**
- * The two RFC 9421 §3.3 algorithms Q2 accepts, through node:crypto only: `hmac-sha256`
- * (§3.3.3, a shared secret) and `ed25519` (§3.3.6, EdDSA over Curve25519 per RFC 8032). HMAC
- * tags are compared in constant time; Ed25519 verification is OpenSSL's.
+ * The two RFC 9421 §3.3 algorithms Q2 accepts: `hmac-sha256` (§3.3.3, a shared secret) and
+ * `ed25519` (§3.3.6, EdDSA over Curve25519 per RFC 8032). Keys, HMAC and signing through
+ * node:crypto; HMAC tags are compared in constant time; Ed25519 verification is libsodium's
+ * (ed25519-verify.ts says why).
  */
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, sign, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { rawEd25519PublicKey, verifyEd25519 } from './ed25519-verify.js';
 import type { SignatureAlgorithm } from './types.js';
 
 export type VerifyingKey =
   | { algorithm: 'hmac-sha256'; secret: KeyObject }
-  | { algorithm: 'ed25519'; publicKey: KeyObject };
+  /** `raw`: the 32 public key bytes, taken from `publicKey` once. */
+  | { algorithm: 'ed25519'; publicKey: KeyObject; raw: Uint8Array };
 
 export type SigningKey =
   | { algorithm: 'hmac-sha256'; secret: KeyObject }
@@ -32,19 +35,7 @@ export function verifyBytes(key: VerifyingKey, data: Uint8Array, signature: Uint
     return timingSafeEqual(expected, signature);
   }
   if (signature.length !== ED25519_SIGNATURE_BYTES) return false;
-  return verify(null, data, key.publicKey, signature);
-}
-
-/**
- * `verifyBytes` for a server's request path: an Ed25519 verification (≈ 80 µs here, most of a
- * signed request's cost) runs on libuv's thread pool instead of the event loop, which meanwhile
- * serves other requests; the HMAC check (a few µs) stays inline, as a thread hop would cost more.
- */
-export function verifyBytesOffThread(key: VerifyingKey, data: Uint8Array, signature: Uint8Array): Promise<boolean> {
-  if (key.algorithm === 'hmac-sha256' || signature.length !== ED25519_SIGNATURE_BYTES) return Promise.resolve(verifyBytes(key, data, signature));
-  return new Promise((resolve, reject) => {
-    verify(null, data, key.publicKey, signature, (error, valid) => (error ? reject(error) : resolve(valid)));
-  });
+  return verifyEd25519(key.raw, data, signature);
 }
 
 /** A verifying key from stored material: the raw HMAC secret, or an Ed25519 SPKI (PEM or DER). */
@@ -57,7 +48,7 @@ export function verifyingKeyFrom(algorithm: SignatureAlgorithm, material: string
     ? createPublicKey({ key: material, format: 'pem' })
     : createPublicKey({ key: Buffer.from(material), format: 'der', type: 'spki' });
   if (publicKey.asymmetricKeyType !== 'ed25519') throw new TypeError('not an Ed25519 public key');
-  return { algorithm, publicKey };
+  return { algorithm, publicKey, raw: rawEd25519PublicKey(publicKey) };
 }
 
 /** A signing key: the raw HMAC secret, or an Ed25519 private key (KeyObject, PKCS#8 PEM or DER). */

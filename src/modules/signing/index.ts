@@ -4,7 +4,7 @@
  * server. No I/O, no Fastify, no storage: the API-key module supplies keys and replay state.
  */
 export {
-  MIN_HMAC_SECRET_BYTES, signBytes, signingKeyFrom, verifyBytes, verifyBytesOffThread, verifyingKeyFrom,
+  MIN_HMAC_SECRET_BYTES, signBytes, signingKeyFrom, verifyBytes, verifyingKeyFrom,
   type SigningKey, type VerifyingKey,
 } from './algorithms.js';
 export { componentValue, fieldValue, normaliseAuthority, splitTarget } from './components.js';
@@ -12,7 +12,7 @@ export { DIGEST_ALGORITHMS, checkContentDigest, contentDigest, type DigestAlgori
 export { buildSignatureBase, parseSignatureInput, parseSignatureValue, serializeSignatureParams, type ParsedSignatureInput } from './signature-base.js';
 export { newNonce, signRequest, type SignRequestInput, type SignedHeaders } from './sign.js';
 export {
-  DEFAULT_SIGNATURE_WINDOW_MS, NONCE_PATTERN, inspectSignature, q2SignaturePolicy, verifyRequestSignature, verifySignature, verifySignatureOffThread,
+  DEFAULT_SIGNATURE_WINDOW_MS, NONCE_PATTERN, inspectSignature, q2SignaturePolicy, verifyRequestSignature, verifySignature,
   type SignaturePolicy,
 } from './verify.js';
 export {

@@ -10,7 +10,7 @@ import { contentDigest } from './content-digest.js';
 import { normaliseAuthority, splitTarget } from './components.js';
 import { newNonce, signRequest, type SignedHeaders } from './sign.js';
 import type { HttpRequestMessage, SignatureAlgorithm } from './types.js';
-import { inspectSignature, q2SignaturePolicy, verifyRequestSignature, verifySignature, verifySignatureOffThread } from './verify.js';
+import { inspectSignature, q2SignaturePolicy, verifyRequestSignature, verifySignature } from './verify.js';
 
 const NOW = Date.UTC(2026, 5, 1, 12);
 const policy = q2SignaturePolicy();
@@ -98,7 +98,7 @@ describe.each(['hmac-sha256', 'ed25519'] as const)('%s requests', (algorithm) =>
     expect(verify(wire, NOW - 30_001)).toMatchObject({ ok: false, code: 'SIGNATURE_EXPIRED' });
   });
 
-  it('gives the same verdict off the event loop (the server path) as inline, for genuine, tampered and foreign signatures', async () => {
+  it('accepts the genuine signature and refuses a tampered one, another base, another key and another algorithm', () => {
     const inspect = (wire: Wire) => {
       const inspection = inspectSignature(toMessage(wire), policy, NOW);
       if (!inspection.ok) throw new Error(inspection.reason);
@@ -110,11 +110,7 @@ describe.each(['hmac-sha256', 'ed25519'] as const)('%s requests', (algorithm) =>
     const foreign = keys(algorithm).verifying;
     const otherAlg = keys(algorithm === 'ed25519' ? 'hmac-sha256' : 'ed25519').verifying;
     const cases: [typeof genuine, VerifyingKey, boolean][] = [[genuine, verifying, true], [flipped, verifying, false], [otherBase, verifying, false], [genuine, foreign, false], [genuine, otherAlg, false]];
-    for (const [inspection, key, valid] of cases) {
-      const inline = verifySignature(inspection, key);
-      expect(inline.ok).toBe(valid);
-      expect(await verifySignatureOffThread(inspection, key)).toEqual(inline);
-    }
+    for (const [inspection, key, valid] of cases) expect(verifySignature(inspection, key).ok).toBe(valid);
   });
 
   it('refuses any single-bit change of the body (property)', () => {

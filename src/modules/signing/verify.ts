@@ -7,7 +7,7 @@
  * exists. Replay (nonce) state is the caller's: it is checked only after a signature verified,
  * so unauthenticated traffic cannot fill the nonce store.
  */
-import { verifyBytes, verifyBytesOffThread, type VerifyingKey } from './algorithms.js';
+import { verifyBytes, type VerifyingKey } from './algorithms.js';
 import { fieldValue } from './components.js';
 import { checkContentDigest } from './content-digest.js';
 import { buildSignatureBase, parseSignatureInput, parseSignatureValue } from './signature-base.js';
@@ -97,10 +97,6 @@ export function verifySignature(inspection: InspectedSignature, key: VerifyingKe
   return algMismatch(inspection, key) ?? verdictOf(inspection, verifyBytes(key, Buffer.from(inspection.base, 'latin1'), inspection.signature));
 }
 
-/** `verifySignature` with the Ed25519 check on the thread pool (see `verifyBytesOffThread`): the server's path. */
-export async function verifySignatureOffThread(inspection: InspectedSignature, key: VerifyingKey): Promise<SignatureVerdict> {
-  return algMismatch(inspection, key) ?? verdictOf(inspection, await verifyBytesOffThread(key, Buffer.from(inspection.base, 'latin1'), inspection.signature));
-}
 
 function algMismatch(inspection: InspectedSignature, key: VerifyingKey): SignatureFailure | null {
   // The same answer as a bad signature: telling "wrong alg" apart would say which keys exist.
