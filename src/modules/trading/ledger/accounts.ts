@@ -121,8 +121,8 @@ const upsertPositions = preparedInsert<'trading_positions', PositionRow>('tradin
 
 /**
  * Adds each account's net quantity (one entry per account: PostgreSQL refuses an upsert that
- * touches a row twice) to its position in `symbol`, in ONE upsert, written in account order (the
- * fixed lock order); zero sums are left out.
+ * touches a row twice) to its position in `symbol`, in ONE upsert (one per row on SQLite,
+ * lib/db/prepared.ts), in account order (the fixed lock order); zero sums are left out.
  */
 export async function applyPositionDeltas(db: Executor, symbol: string, net: ReadonlyMap<string, bigint>, now: bigint): Promise<void> {
   const rows = [...net].filter(([, q]) => q !== 0n).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -1,8 +1,8 @@
 /**
  * Rows of one group commit that nothing in the batch reads back — fills, journal lines and
- * position changes — collected while its commands run and written just before the COMMIT, one
- * multi-row statement per table, instead of a few statements per order (on PostgreSQL each of
- * those was a round trip inside the writer's transaction).
+ * position changes — collected while its commands run and written just before the COMMIT
+ * (`preparedInsert`: one multi-row statement per table on PostgreSQL, where each statement is a
+ * round trip inside the writer's transaction; one-row statements on SQLite, where that is faster).
  *
  * The one exception is the position, which pre-trade risk reads for the position limit: a
  * later order of the same account in the batch must see the earlier ones' fills, so

@@ -1,9 +1,9 @@
 /**
  * One order through pre-trade risk and the engine, inside the symbol writer's transaction:
- * read the account state (orders/order-context.ts; balances row-locked on PostgreSQL), evaluate risk (pure), match (pure), then
- * write the order, the makers' new state and the balance deltas, and hand the fills, position
- * deltas and journal lines to the batch (orders/batch-writes.ts: written before the same
- * COMMIT) — all or nothing. A rejection throws `Rejection` before any write, so a rejected
+ * read the account state (order-context.ts; balances row-locked on PostgreSQL), evaluate risk
+ * (pure), match (pure), then write the order, the makers' new state and the balance deltas, and
+ * hand the fills, position deltas and journal lines to the batch (orders/batch-writes.ts:
+ * written before the same COMMIT) — all or nothing. A rejection throws `Rejection` before any write, so a rejected
  * order changes no balance, reservation, order row or book.
  */
 import type { Transaction } from 'kysely';

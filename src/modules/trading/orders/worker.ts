@@ -9,7 +9,7 @@
  * command writes anything, so they need no savepoint; any other error rolls the whole batch
  * back, fails that one command and puts the others back at the head of the queue. Fills,
  * journal lines and position changes of the batch are written together after its last command
- * (orders/batch-writes.ts), one multi-row statement per table.
+ * (orders/batch-writes.ts).
  *
  * The book is changed as each command succeeds inside the transaction; if the transaction does
  * not commit (or its outcome is unknown, e.g. the connection died during COMMIT) the book is
