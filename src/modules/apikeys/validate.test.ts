@@ -1,5 +1,5 @@
 /** SPEC §4 rules for a new key that the route schema cannot express, and Ed25519 key parsing. */
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseEd25519PublicKey } from './key-material.js';
 import { validateNewKey } from './validate.js';
@@ -7,6 +7,9 @@ import { validateNewKey } from './validate.js';
 const NOW = Date.UTC(2026, 0, 1);
 const ed = generateKeyPairSync('ed25519');
 const pem = ed.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+/** An SPKI PEM around 32 raw bytes that need not be a usable point (node:crypto accepts any). */
+const pemOfRaw = (raw: Buffer) => createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: raw.toString('base64url') }, format: 'jwk' }).export({ format: 'pem', type: 'spki' }).toString();
+const SMALL_ORDER = 'publicKey is a small-order or non-canonical Ed25519 point, which verifies no signature';
 
 describe('validateNewKey', () => {
   it('canonicalises and de-duplicates the allowlist, de-duplicates scopes and trims the label', () => {
@@ -40,6 +43,10 @@ describe('parseEd25519PublicKey', () => {
     ['a P-256 key', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'pem', type: 'spki' }).toString(), 'publicKey must be an Ed25519 key'],
     ['garbage inside the armour', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', 'publicKey is not a valid PEM public key'],
     ['a bare base64 key', ed.publicKey.export({ format: 'der', type: 'spki' }).toString('base64'), 'publicKey must be a SubjectPublicKeyInfo PEM (-----BEGIN PUBLIC KEY-----)'],
+    // Keys a forger would pick: every signature "verifies" under them in lax implementations.
+    ['the neutral point (order 1)', pemOfRaw(Buffer.concat([Buffer.from([1]), Buffer.alloc(31)])), SMALL_ORDER],
+    ['the point of order 2 (y = p − 1)', pemOfRaw(Buffer.concat([Buffer.from([0xec]), Buffer.alloc(30, 0xff), Buffer.from([0x7f])])), SMALL_ORDER],
+    ['a non-canonical encoding (y = p + 1)', pemOfRaw(Buffer.concat([Buffer.from([0xee]), Buffer.alloc(30, 0xff), Buffer.from([0x7f])])), SMALL_ORDER],
   ])('refuses %s', (_name, text, reason) => {
     expect(parseEd25519PublicKey(text)).toEqual({ ok: false, reason });
   });

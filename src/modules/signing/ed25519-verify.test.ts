@@ -7,7 +7,7 @@ import { generateKeyPairSync, sign, verify, createPublicKey } from 'node:crypto'
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wycheproof } from '../crypto/testing/vectors.js';
-import { rawEd25519PublicKey, verifyEd25519 } from './ed25519-verify.js';
+import { isUsableEd25519PublicKey, rawEd25519PublicKey, verifyEd25519 } from './ed25519-verify.js';
 
 const file = wycheproof('ed25519_test.json');
 
@@ -49,5 +49,9 @@ describe('verifyEd25519 (libsodium)', () => {
     expect(verifyEd25519(raw, Buffer.from('m'), signature.subarray(0, 63))).toBe(false);
     expect(verifyEd25519(raw.subarray(0, 31), Buffer.from('m'), signature)).toBe(false);
     expect(() => rawEd25519PublicKey(generateKeyPairSync('x25519').publicKey)).toThrow(TypeError);
+    // Usable keys: a real one yes; the neutral point (order 1) and a short key no.
+    expect(isUsableEd25519PublicKey(raw)).toBe(true);
+    expect(isUsableEd25519PublicKey(Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]))).toBe(false);
+    expect(isUsableEd25519PublicKey(raw.subarray(0, 31))).toBe(false);
   });
 });

@@ -17,6 +17,7 @@ import type { KeyObject } from 'node:crypto';
 
 interface Sodium {
   crypto_sign_verify_detached(signature: Buffer, message: Buffer, publicKey: Buffer): boolean;
+  crypto_core_ed25519_is_valid_point(point: Buffer): boolean;
 }
 
 const PUBLIC_KEY_BYTES = 32;
@@ -33,9 +34,19 @@ export function rawEd25519PublicKey(key: KeyObject): Buffer {
   return raw;
 }
 
+const loaded = (): Sodium => (sodium ??= createRequire(import.meta.url)('sodium-native') as Sodium);
+
 /** True when `signature` is a valid Ed25519 signature of `message` under `publicKey` (raw 32 bytes). */
 export function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
-  sodium ??= createRequire(import.meta.url)('sodium-native') as Sodium;
-  return sodium.crypto_sign_verify_detached(asBuffer(signature), asBuffer(message), asBuffer(publicKey));
+  return loaded().crypto_sign_verify_detached(asBuffer(signature), asBuffer(message), asBuffer(publicKey));
+}
+
+/**
+ * True when a public key can ever verify here: a canonical encoding of a point of the main
+ * subgroup, not of small order. Key registration refuses the others, which `verifyEd25519`
+ * would refuse on every request anyway.
+ */
+export function isUsableEd25519PublicKey(publicKey: Uint8Array): boolean {
+  return publicKey.length === PUBLIC_KEY_BYTES && loaded().crypto_core_ed25519_is_valid_point(asBuffer(publicKey));
 }

@@ -8,6 +8,7 @@ export {
   type SigningKey, type VerifyingKey,
 } from './algorithms.js';
 export { componentValue, fieldValue, normaliseAuthority, splitTarget } from './components.js';
+export { isUsableEd25519PublicKey, rawEd25519PublicKey } from './ed25519-verify.js';
 export { DIGEST_ALGORITHMS, checkContentDigest, contentDigest, type DigestAlgorithm, type DigestVerdict } from './content-digest.js';
 export { buildSignatureBase, parseSignatureInput, parseSignatureValue, serializeSignatureParams, type ParsedSignatureInput } from './signature-base.js';
 export { newNonce, signRequest, type SignRequestInput, type SignedHeaders } from './sign.js';
