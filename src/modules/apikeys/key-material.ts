@@ -1,8 +1,9 @@
 /**
  * Key material of API keys, through node:crypto (and libsodium's point check). Ed25519 public
  * keys arrive as RFC 5280 SubjectPublicKeyInfo PEM (RFC 7468 `PUBLIC KEY`, RFC 8410 OID), must
- * be a point the verifier can use, and are stored re-exported in canonical form; HMAC-SHA256 secrets are 256 random bits, generated here and never chosen by
- * the client (a chosen secret could be weak or shared with another system).
+ * be a point the verifier can use, and are stored re-exported in canonical form; HMAC-SHA256
+ * secrets are 256 random bits, generated here and never chosen by the client (a chosen secret
+ * could be weak or shared with another system).
  */
 import { createPublicKey, randomBytes, type KeyObject } from 'node:crypto';
 import { isUsableEd25519PublicKey, MIN_HMAC_SECRET_BYTES, rawEd25519PublicKey } from '../signing/index.js';

@@ -4,13 +4,14 @@
  * Why not node:crypto, which signs: OpenSSL's Ed25519 verification took ≈ 106 µs on the 2-core
  * benchmark host and libsodium's ≈ 50 µs, and it is the most expensive step of every
  * Ed25519-signed request. With it the Ed25519-signed order route gained ≈ 18 % throughput
- * (docs/BENCHMARKS.md). It runs inline: at 50 µs a hop to the thread pool plus OpenSSL's slower
- * check cost more CPU than it saved on that host.
+ * (docs/BENCHMARKS.md). It runs inline on the event loop: under that load the CPU, not the event
+ * loop, ran out, and a thread-pool hop would add cost to a check this short.
  *
- * Both libraries agree on every Wycheproof Ed25519 vector (tested); libsodium additionally
- * refuses small-order and non-canonical public keys and points, so it never accepts a signature
- * OpenSSL would refuse. The addon is loaded on the first verification only: the client SDK,
- * which imports this module's package but only signs, never loads native code.
+ * The two agree on every Wycheproof Ed25519 vector and on random genuine and tampered
+ * signatures (tested); libsodium besides refuses small-order and non-canonical public keys and
+ * points, which key registration refuses too (`isUsableEd25519PublicKey`). The addon is loaded
+ * on first use only: the client SDK, which imports this module's package but only signs, never
+ * loads native code.
  */
 import { createRequire } from 'node:module';
 import type { KeyObject } from 'node:crypto';
