@@ -11,7 +11,7 @@ import type { SigningKey } from '../../src/modules/signing/index.js';
 import { bearer } from '../support/identity.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import {
-  createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, type Reached, type SteppedUpUser,
+  createEd25519Key, scopedTestRoutes, sendWire, signWire, steppedUpUser, type Reached, type SteppedUpUser,
 } from '../support/apikeys.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 4, 12));
@@ -32,11 +32,9 @@ afterAll(async () => {
 interface Key { keyId: string; key: SigningKey }
 
 async function newKey(fields: { scopes: ('read' | 'trade' | 'withdraw')[]; ipAllowlist?: string[]; expiresAt?: string }): Promise<Key> {
-  const pair = ed25519Pair();
   // Step-up is valid for 5 minutes of the manual clock; refresh it when a test has moved time on.
   if (clock.now() - Date.UTC(2026, 11, 4, 12) > 4 * 60_000) owner = await steppedUpUser(platform.app, clock);
-  const created = await createKey(platform.app, owner.token, { label: 'k', ipAllowlist: [], ...fields, algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-  return { keyId: created.keyId, key: signingKeyOf(created, pair.privateKey) };
+  return createEd25519Key(platform.app, owner.token, { label: 'k', ...fields });
 }
 
 const call = (key: Key, options: { method?: string; target?: string; body?: unknown; from?: string } = {}) => sendWire(platform.app, signWire({
@@ -127,9 +125,7 @@ describe('expiry and revocation', () => {
 
   it("stops a locked account's keys once the key cache entry ages out (60 s)", async () => {
     const victim = await steppedUpUser(platform.app, clock);
-    const pair = ed25519Pair();
-    const created = await createKey(platform.app, victim.token, { label: 'k', scopes: ['trade'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-    const key = { keyId: created.keyId, key: signingKeyOf(created, pair.privateKey) };
+    const key = await createEd25519Key(platform.app, victim.token, { label: 'k', scopes: ['trade'] });
     await expectServed(call(key));
     await platform.db.kysely.updateTable('users').set({ status: 'locked' }).where('id', '=', victim.userId).execute();
     clock.advance(61_000);

@@ -19,7 +19,7 @@ import { createManualClock } from '../../src/lib/clock/index.js';
 import { DEFAULT_RULES, type DetectionCapability } from '../../src/modules/detection/index.js';
 import type { IncidentsCapability } from '../../src/modules/incidents/index.js';
 import { chainAuthenticators } from '../../src/server/auth.js';
-import { createKey, ed25519Pair, scopedTestRoutes, sendWire, signingKeyOf, signWire, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
+import { createEd25519Key, scopedTestRoutes, sendWire, signWire, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
 import { databaseBackends, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
 import { bearer, post, registerAndLogin, STRONG_PASSWORD, uniqueEmail } from '../support/identity.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
@@ -104,10 +104,8 @@ describe.each(backends)('incident containment on $name', (backend) => {
 
   it('revoke-api-keys: a correctly signed request with the key is refused', async () => {
     const owner = await steppedUpUser(platform.app, clock);
-    const pair = ed25519Pair();
-    const created = await createKey(platform.app, owner.token, { label: 'bot', scopes: ['read'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-    const key = signingKeyOf(created, pair.privateKey);
-    const call = () => sendWire(platform.app, signWire({ method: 'GET', target: '/v1/test/read', keyId: created.keyId, key, nowMs: clock.now(), nonce: randomBytes(16).toString('base64url'), remoteAddress: '127.0.0.1' }));
+    const { keyId, key } = await createEd25519Key(platform.app, owner.token, { label: 'bot', scopes: ['read'] });
+    const call = () => sendWire(platform.app, signWire({ method: 'GET', target: '/v1/test/read', keyId, key, nowMs: clock.now(), nonce: randomBytes(16).toString('base64url'), remoteAddress: '127.0.0.1' }));
     expect((await call()).statusCode).toBe(200);
     const served = reached.length;
     const id = await openIncident('Leaked API key');

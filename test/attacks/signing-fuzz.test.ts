@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock/index.js';
 import type { SigningKey } from '../../src/modules/signing/index.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
+import { createEd25519Key, scopedTestRoutes, sendWire, signWire, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 4, 12));
 const reached: Reached[] = [];
@@ -19,9 +19,7 @@ let key: { keyId: string; key: SigningKey };
 beforeAll(async () => {
   platform = await startTestPlatform({}, { clock, routes: [scopedTestRoutes(reached)] });
   const user = await steppedUpUser(platform.app, clock);
-  const pair = ed25519Pair();
-  const created = await createKey(platform.app, user.token, { label: 'fuzz', scopes: ['trade'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-  key = { keyId: created.keyId, key: signingKeyOf(created, pair.privateKey) };
+  key = await createEd25519Key(platform.app, user.token, { label: 'fuzz', scopes: ['trade'] });
 });
 afterAll(async () => {
   await platform.stop();

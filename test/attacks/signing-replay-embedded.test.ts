@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createManualClock } from '../../src/lib/clock/index.js';
 import type { SigningKey } from '../../src/modules/signing/index.js';
-import { createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
+import { createEd25519Key, scopedTestRoutes, sendWire, signWire, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 5, 12, 0, 7));
@@ -20,9 +20,7 @@ let ed: { keyId: string; key: SigningKey };
 beforeAll(async () => {
   platform = await startTestPlatform({}, { clock, routes: [scopedTestRoutes(reached)] });
   const user = await steppedUpUser(platform.app, clock);
-  const pair = ed25519Pair();
-  const key = await createKey(platform.app, user.token, { label: 'ed', scopes: ['trade'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-  ed = { keyId: key.keyId, key: signingKeyOf(key, pair.privateKey) };
+  ed = await createEd25519Key(platform.app, user.token, { label: 'ed', scopes: ['trade'] });
 });
 afterAll(async () => {
   await platform?.stop();

@@ -11,7 +11,7 @@ import { createManualClock } from '../../src/lib/clock/index.js';
 import type { SigningKey } from '../../src/modules/signing/index.js';
 import { createThrowawayPostgres, testDatabaseUrl, testRedisUrl, type ThrowawayDatabase } from '../support/backends.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
-import { createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
+import { createEd25519Key, createKey, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, testAddress, type Reached } from '../support/apikeys.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 4, 12));
 const reached: Reached[] = [];
@@ -36,9 +36,7 @@ beforeAll(async () => {
     Q2_TLS_CERT: `${a.dataDir}/tls/cert.pem`, Q2_TLS_KEY: `${a.dataDir}/tls/key.pem`,
   }, { clock, routes });
   const user = await steppedUpUser(a.app, clock);
-  const pair = ed25519Pair();
-  const edKey = await createKey(a.app, user.token, { label: 'ed', scopes: ['trade'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-  ed = { keyId: edKey.keyId, key: signingKeyOf(edKey, pair.privateKey) };
+  ed = await createEd25519Key(a.app, user.token, { label: 'ed', scopes: ['trade'] });
   const hmacKey = await createKey(a.app, user.token, { label: 'hmac', scopes: ['trade'], ipAllowlist: [], algorithm: 'hmac-sha256' });
   hmac = { keyId: hmacKey.keyId, key: signingKeyOf(hmacKey) };
 });

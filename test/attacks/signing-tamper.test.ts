@@ -13,7 +13,7 @@ import { signingKeyFrom, type SigningKey } from '../../src/modules/signing/index
 import { request } from '../support/https.js';
 import { startTestPlatform, type TestPlatform } from '../support/platform.js';
 import {
-  createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, type Reached, type WireRequest,
+  createEd25519Key, createKey, ed25519Pair, scopedTestRoutes, sendWire, signWire, signingKeyOf, steppedUpUser, type Reached, type WireRequest,
 } from '../support/apikeys.js';
 
 const clock = createManualClock(Date.UTC(2026, 11, 4, 12));
@@ -28,9 +28,7 @@ beforeAll(async () => {
   platform = await startTestPlatform({}, { clock, routes: [scopedTestRoutes(reached)] });
   platform.events.subscribe('attack-test', (event) => { events.push(event); });
   const a = await steppedUpUser(platform.app, clock);
-  const pair = ed25519Pair();
-  const ed = await createKey(platform.app, a.token, { label: 'alice', scopes: ['read', 'trade'], ipAllowlist: [], algorithm: 'ed25519', publicKey: pair.publicKeyPem });
-  alice = { keyId: ed.keyId, key: signingKeyOf(ed, pair.privateKey), publicKeyPem: pair.publicKeyPem };
+  alice = await createEd25519Key(platform.app, a.token, { label: 'alice', scopes: ['read', 'trade'] });
   const h = await createKey(platform.app, a.token, { label: 'alice hmac', scopes: ['trade'], ipAllowlist: [], algorithm: 'hmac-sha256' });
   aliceHmac = { keyId: h.keyId, key: signingKeyOf(h) };
   const m = await steppedUpUser(platform.app, clock);

@@ -55,6 +55,18 @@ export function ed25519Pair(): { publicKeyPem: string; privateKey: KeyObject } {
 }
 
 /**
+ * Creates an Ed25519 key for the stepped-up user behind `token` (label, scopes and allowlist
+ * from `fields`, no allowlist by default) and returns what a client signs with.
+ */
+export async function createEd25519Key(
+  app: FastifyInstance, token: string, fields: Omit<NewApiKey, 'algorithm' | 'publicKey' | 'ipAllowlist'> & { ipAllowlist?: string[] },
+): Promise<{ keyId: string; key: SigningKey; publicKeyPem: string }> {
+  const pair = ed25519Pair();
+  const created = await createKey(app, token, { ipAllowlist: [], ...fields, algorithm: 'ed25519', publicKey: pair.publicKeyPem });
+  return { keyId: created.keyId, key: signingKeyOf(created, pair.privateKey), publicKeyPem: pair.publicKeyPem };
+}
+
+/**
  * A client address in 198.18.0.0/15 (RFC 2544 benchmarking), random per call. Suites on the
  * shared Redis send their refused requests from it: refusals raise the network layer's risk
  * score of the sender for hours, and 127.0.0.1 is every other suite's address.
