@@ -39,6 +39,15 @@ describe('verifyEd25519 (libsodium)', () => {
     }), { numRuns: 300 });
   });
 
+  it('refuses the universal signature under the neutral-point key (valid for every message under a lax verifier)', () => {
+    // A = neutral point, R = neutral point, S = 0: [S]B = R + [k]A holds for any message k.
+    const neutral = Buffer.concat([Buffer.from([1]), Buffer.alloc(31)]);
+    const universal = Buffer.concat([neutral, Buffer.alloc(32)]);
+    // node:crypto (OpenSSL 3, Node 20.20) answers true for every message here: a key owner could
+    // produce one signature that "covers" any request and later disown it.
+    for (const message of [Buffer.from('POST /v1/withdrawals'), Buffer.alloc(0)]) expect(verifyEd25519(neutral, message, universal)).toBe(false);
+  });
+
   it('refuses wrong lengths instead of reading past them, and takes the raw key from a KeyObject', () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const raw = rawEd25519PublicKey(publicKey);

@@ -94,18 +94,15 @@ export function inspectSignature(message: HttpRequestMessage, policy: SignatureP
 
 /** The keyed steps: `alg` names the key's algorithm, and the signature verifies under the key. */
 export function verifySignature(inspection: InspectedSignature, key: VerifyingKey): SignatureVerdict {
-  return algMismatch(inspection, key) ?? verdictOf(inspection, verifyBytes(key, Buffer.from(inspection.base, 'latin1'), inspection.signature));
-}
-
-
-function algMismatch(inspection: InspectedSignature, key: VerifyingKey): SignatureFailure | null {
+  const keyId = inspection.params.keyid?.slice(0, 100);
   // The same answer as a bad signature: telling "wrong alg" apart would say which keys exist.
-  if (inspection.params.alg === undefined || inspection.params.alg === key.algorithm) return null;
-  return { ...fail('SIGNATURE_INVALID', 'signature does not verify', inspection.params.keyid?.slice(0, 100)), cause: 'alg does not match the key' };
-}
-
-function verdictOf(inspection: InspectedSignature, valid: boolean): SignatureVerdict {
-  return valid ? { ok: true } : fail('SIGNATURE_INVALID', 'signature does not verify', inspection.params.keyid?.slice(0, 100));
+  if (inspection.params.alg !== undefined && inspection.params.alg !== key.algorithm) {
+    return { ...fail('SIGNATURE_INVALID', 'signature does not verify', keyId), cause: 'alg does not match the key' };
+  }
+  if (!verifyBytes(key, Buffer.from(inspection.base, 'latin1'), inspection.signature)) {
+    return fail('SIGNATURE_INVALID', 'signature does not verify', keyId);
+  }
+  return { ok: true };
 }
 
 /** Both steps for a caller that already holds the key (tests, RFC vectors, single-key clients). */
